@@ -1,0 +1,48 @@
+# flightdeck — every entry point. Needs only the machine's stock tools; installs uv if missing.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+PYTEST := $(UV) run --frozen pytest
+LOCAL := deploy/local
+
+.PHONY: help setup proto proto-check lint test-unit test run up down status clean-var
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+setup: ## Install uv (if missing) and the locked Python environment
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	@$(UV) sync --frozen --quiet
+
+proto: setup ## Regenerate libs/proto from our .proto files against the pinned flyteidl
+	@$(UV) run --frozen python libs/proto/tools/generate.py
+
+proto-check: setup ## Fail if the committed generated code is out of date
+	@$(UV) run --frozen python libs/proto/tools/generate.py --check
+
+lint: setup proto-check ## ruff, mypy and the import-linter layer contracts
+	@$(UV) run --frozen ruff check .
+	@$(UV) run --frozen ruff format --check .
+	@$(UV) run --frozen mypy libs/platform/src libs/proto/src/flightdeck_proto/routes.py libs/proto/src/flightdeck_proto/services.py services/*/src
+	@$(UV) run --frozen lint-imports
+
+test-unit: setup ## Unit and api tests: no servers needed
+	@$(PYTEST) -m "not integration and not e2e"
+
+test: setup lint ## Everything: starts the local stack it needs, runs all tests, stops what it started
+	@tests/run-with-stack $(PYTEST)
+
+run: setup up ## The whole system in the foreground (Ctrl-C stops the services)
+	@FLIGHTDECK_BUILD_COMMIT=$$(git rev-parse --short HEAD 2>/dev/null || echo unknown) \
+	 FLIGHTDECK_BUILD_TIME=$$(date -u +%Y-%m-%dT%H:%M:%SZ) \
+	 $(UV) run --frozen python $(LOCAL)/services.py run
+
+up: setup ## Start Kafka, FerretDB, Redis and the nginx edge (installs what is missing)
+	@$(LOCAL)/up
+
+down: ## Stop what deploy/local/up started
+	@$(LOCAL)/down
+
+status: ## Show the local stack's processes
+	@$(LOCAL)/status

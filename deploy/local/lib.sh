@@ -1,0 +1,208 @@
+# Shared by deploy/local/{up,down,status}: paths, ports, process bookkeeping and readiness.
+# Each component (components/<name>.sh) registers its facts in the tables below and defines
+# <name>_prepare (install + generate config), <name>_launch (start in the background and
+# print the pid) and optionally <name>_probe (a deeper readiness check than open ports) and
+# <name>_refresh (called by `up` when it is already running).
+# shellcheck shell=bash
+
+LOCAL_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT_DIR="$(cd "$LOCAL_DIR/../.." && pwd)"
+VAR_DIR="$ROOT_DIR/var"
+LOG_DIR="$VAR_DIR/log"
+RUN_DIR="$VAR_DIR/run"
+BIN_DIR="$VAR_DIR/bin"
+
+# shellcheck source=ports.env
+source "$LOCAL_DIR/ports.env"
+
+ALL_COMPONENTS=(kafka ferretdb redis edge)
+
+declare -A PORTS=()         # ports that must all answer, the first one is shown by status
+declare -A MARKER=()        # a string only our process has in /proc/<pid>/cmdline
+declare -A PROGRAM=()       # basename of argv[0] (nginx retitles its master to "nginx: ...")
+declare -A LOGS=()          # logs whose tail is shown when the component fails
+declare -A READY_TIMEOUT=() # seconds
+declare -A STOP_TIMEOUT=()  # seconds before SIGKILL
+
+for _component in "${ALL_COMPONENTS[@]}"; do
+  # shellcheck source=/dev/null
+  source "$LOCAL_DIR/components/$_component.sh"
+done
+unset _component
+
+# --- output ----------------------------------------------------------------------------------
+
+say() { printf '[%s] %s\n' "$SCRIPT" "$*"; }
+say_component() { printf '[%s] %-8s ... %s\n' "$SCRIPT" "$1" "$2"; }
+die() {
+  printf '[%s] error: %s\n' "$SCRIPT" "$*" >&2
+  exit 1
+}
+
+show_logs() {
+  local log
+  for log in ${LOGS[$1]}; do
+    [[ -s $log ]] || continue
+    printf '[%s] --- last lines of %s ---\n' "$SCRIPT" "$log" >&2
+    tail -n 40 "$log" >&2
+  done
+}
+
+# --- arguments -------------------------------------------------------------------------------
+
+# Prints the requested components (all when none is given), failing on unknown names.
+select_components() {
+  local c
+  (($#)) || set -- "${ALL_COMPONENTS[@]}"
+  for c in "$@"; do
+    [[ -n ${PORTS[$c]:-} ]] || die "unknown component '$c' (known: ${ALL_COMPONENTS[*]})"
+    printf '%s\n' "$c"
+  done
+}
+
+# --- processes -------------------------------------------------------------------------------
+
+pid_file() { printf '%s/%s.pid\n' "$RUN_DIR" "$1"; }
+
+# Alive means present and not a zombie: a zombie whose parent never reaps it still answers kill -0.
+pid_alive() {
+  local stat
+  [[ $1 =~ ^[0-9]+$ ]] || return 1
+  read -r stat 2>/dev/null <"/proc/$1/stat" || return 1
+  stat=${stat##*) }
+  [[ ${stat%% *} != Z ]]
+}
+
+process_group() {
+  local stat fields
+  read -r stat 2>/dev/null <"/proc/$1/stat" || return 1
+  read -ra fields <<<"${stat##*) }"
+  printf '%s\n' "${fields[2]}"
+}
+
+# True when pid $2 is component $1 started by these scripts for this checkout.
+is_ours() {
+  local c=$1 pid=$2 args=() first
+  pid_alive "$pid" || return 1
+  mapfile -d '' args 2>/dev/null <"/proc/$pid/cmdline" || return 1
+  ((${#args[@]})) || return 1
+  [[ "${args[*]}" == *"${MARKER[$c]}"* ]] || return 1
+  first=${args[0]%% *}
+  first=${first##*/}
+  [[ $first == "${PROGRAM[$c]}" || $first == "${PROGRAM[$c]}:" ]]
+}
+
+# Prints the pid from the pid file when that process is alive and ours.
+recorded_pid() {
+  local file pid=""
+  file=$(pid_file "$1")
+  [[ -r $file ]] && read -r pid <"$file"
+  if [[ -n $pid ]] && is_ours "$1" "$pid"; then
+    printf '%s\n' "$pid"
+  fi
+}
+
+# Prints processes of ours that the pid file does not know about (e.g. the file was deleted).
+stray_pids() {
+  local c=$1 known=${2:-} dir pid
+  for dir in /proc/[0-9]*; do
+    pid=${dir#/proc/}
+    [[ $pid == "$known" || $pid == "$$" || $pid == "$BASHPID" ]] && continue
+    if is_ours "$c" "$pid"; then printf '%s\n' "$pid"; fi
+  done
+}
+
+group_members() {
+  local dir pid
+  for dir in /proc/[0-9]*; do
+    pid=${dir#/proc/}
+    if pid_alive "$pid" && [[ $(process_group "$pid" 2>/dev/null) == "$1" ]]; then
+      printf '%s\n' "$pid"
+    fi
+  done
+}
+
+# Waits up to $2 seconds for pid $1 to exit.
+wait_gone() {
+  local pid=$1 deadline=$((SECONDS + $2))
+  while pid_alive "$pid"; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.2
+  done
+}
+
+# Starts a command in its own session, detached from the terminal; prints its pid.
+spawn() {
+  local log=$1
+  shift
+  setsid "$@" </dev/null >>"$log" 2>&1 &
+  printf '%s\n' "$!"
+}
+
+# --- ports -----------------------------------------------------------------------------------
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+ports_open() {
+  local port
+  for port in ${PORTS[$1]}; do port_open "$port" || return 1; done
+}
+
+main_port() { printf '%s\n' "${PORTS[$1]%% *}"; }
+
+# --- templates -------------------------------------------------------------------------------
+
+# render_template TEMPLATE OUTPUT NAME...: replaces each @NAME@ with the value of $NAME.
+render_template() {
+  local template=$1 output=$2 content name
+  shift 2
+  content=$(<"$template")
+  for name in "$@"; do
+    content=${content//"@${name}@"/"${!name}"}
+  done
+  if [[ $content =~ @[A-Z][A-Z0-9_]*@ ]]; then
+    die "$template: no value for ${BASH_REMATCH[0]}"
+  fi
+  printf '%s\n' "$content" >"$output.tmp"
+  mv -f "$output.tmp" "$output"
+}
+
+# --- system packages -------------------------------------------------------------------------
+
+# Installs Debian packages; a temporary policy-rc.d keeps apt from starting the system's own
+# redis/nginx services on their default ports.
+apt_install() {
+  local policy=/usr/sbin/policy-rc.d created="" rc=0
+  ((EUID == 0)) || die "missing packages ($*): run as root or install them first"
+  say "installing $* (apt-get)"
+  if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy"
+    chmod 755 "$policy"
+    created=1
+  fi
+  {
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  } || rc=$?
+  [[ -z $created ]] || rm -f "$policy"
+  ((rc == 0)) || die "apt-get install $* failed"
+}
+
+# need COMMAND PACKAGE: prints PACKAGE when COMMAND is missing.
+need() { command -v "$1" >/dev/null 2>&1 || printf '%s\n' "$2"; }
+
+ensure_packages() {
+  local c missing=()
+  for c in "$@"; do
+    case $c in
+      kafka) mapfile -t -O "${#missing[@]}" missing < <(need java openjdk-17-jre-headless; need mvn maven) ;;
+      ferretdb) command -v go >/dev/null 2>&1 || [[ -x $BIN_DIR/ferretdb ]] ||
+        die "ferretdb needs Go >= 1.24 to build (https://go.dev/doc/install)" ;;
+      redis) mapfile -t -O "${#missing[@]}" missing < <(need redis-server redis-server; need redis-cli redis-tools) ;;
+      edge) mapfile -t -O "${#missing[@]}" missing < <(need nginx nginx) ;;
+    esac
+  done
+  ((${#missing[@]} == 0)) || apt_install $(printf '%s\n' "${missing[@]}" | sort -u)
+}
+
+make_dirs() { mkdir -p "$LOG_DIR" "$RUN_DIR" "$BIN_DIR"; }

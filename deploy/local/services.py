@@ -1,0 +1,196 @@
+#!/usr/bin/env python3
+"""Run flightdeck's service processes against the local stack (deploy/local/up).
+
+`make run` uses it in the foreground: every service's log lines prefixed with its name, Ctrl-C
+stops them all. The end-to-end tests import it to start the same processes the same way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+PORTS_FILE = HERE / "ports.env"
+READY_TIMEOUT_SECONDS = 60.0
+
+
+def ports() -> dict[str, str]:
+    """ports.env's defaults, overridden by the environment, as the shell scripts do."""
+    pattern = re.compile(r':\s*"\$\{(\w+):=([^}]*)\}"')
+    found = dict(pattern.findall(PORTS_FILE.read_text()))
+    return {name: os.environ.get(name, default) for name, default in found.items()}
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    module: str
+    env_prefix: str
+    grpc_port_key: str | None
+    http_port_key: str
+
+
+SERVICES = (
+    Service("admin", "flightdeck_admin", "FLIGHTDECK_ADMIN_", "FLIGHTDECK_ADMIN_GRPC_PORT", "FLIGHTDECK_ADMIN_HTTP_PORT"),
+    Service(
+        "events-gateway",
+        "flightdeck_events.gateway_server",
+        "FLIGHTDECK_EVENTS_GATEWAY_",
+        "FLIGHTDECK_EVENTS_GATEWAY_GRPC_PORT",
+        "FLIGHTDECK_EVENTS_GATEWAY_HTTP_PORT",
+    ),
+    Service(
+        "events-projector",
+        "flightdeck_events.app",
+        "FLIGHTDECK_EVENTS_PROJECTOR_",
+        None,
+        "FLIGHTDECK_EVENTS_PROJECTOR_HTTP_PORT",
+    ),
+    Service(
+        "dataproxy",
+        "flightdeck_dataproxy",
+        "FLIGHTDECK_DATAPROXY_",
+        "FLIGHTDECK_DATAPROXY_GRPC_PORT",
+        "FLIGHTDECK_DATAPROXY_HTTP_PORT",
+    ),
+    Service("signals", "flightdeck_signals", "FLIGHTDECK_SIGNALS_", "FLIGHTDECK_SIGNALS_GRPC_PORT", "FLIGHTDECK_SIGNALS_HTTP_PORT"),
+)
+
+
+def service_env(service: Service, log_format: str) -> dict[str, str]:
+    p = ports()
+    prefix = service.env_prefix
+    env = {
+        f"{prefix}SERVER__HTTP_PORT": p[service.http_port_key],
+        f"{prefix}LOGGING__FORMAT": log_format,
+        f"{prefix}MONGO__URL": f"mongodb://127.0.0.1:{p['FLIGHTDECK_MONGO_PORT']}/",
+        f"{prefix}KAFKA__BOOTSTRAP_SERVERS": f"127.0.0.1:{p['FLIGHTDECK_KAFKA_PORT']}",
+        f"{prefix}REDIS__URL": f"redis://127.0.0.1:{p['FLIGHTDECK_REDIS_PORT']}/0",
+        f"{prefix}STORAGE__LOCAL_ROOT": str(REPO / "var" / "storage"),
+    }
+    if service.grpc_port_key:
+        env[f"{prefix}SERVER__GRPC_PORT"] = p[service.grpc_port_key]
+    return {**os.environ, **env}
+
+
+def http_url(service: Service, path: str) -> str:
+    return f"http://127.0.0.1:{ports()[service.http_port_key]}{path}"
+
+
+def answers(url: str) -> int | None:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError:
+        return None
+
+
+def start(service: Service, log_format: str, output: int | None = None) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", service.module],
+        cwd=REPO,
+        env=service_env(service, log_format),
+        stdout=output,
+        stderr=subprocess.STDOUT if output is not None else None,
+    )
+
+
+def wait_ready(services: tuple[Service, ...], processes: dict[str, subprocess.Popen[bytes]]) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    pending = list(services)
+    while pending:
+        for service in list(pending):
+            process = processes.get(service.name)
+            if process is not None and process.poll() is not None:
+                raise RuntimeError(f"{service.name} exited with {process.returncode} before it was ready")
+            if answers(http_url(service, "/readyz")) == 200:
+                pending.remove(service)
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"not ready after {READY_TIMEOUT_SECONDS:.0f}s: {[s.name for s in pending]}")
+        time.sleep(0.2)
+
+
+def stop(processes: dict[str, subprocess.Popen[bytes]]) -> None:
+    for process in processes.values():
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for name, process in processes.items():
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            print(f"[run] {name} did not stop in time; killing it", file=sys.stderr)
+            process.kill()
+            process.wait()
+
+
+def _relay(name: str, stream: object) -> None:
+    width = max(len(s.name) for s in SERVICES)
+    for raw in iter(stream.readline, b""):  # type: ignore[attr-defined]
+        sys.stdout.write(f"{name:<{width}} | {raw.decode(errors='replace')}")
+        sys.stdout.flush()
+
+
+def banner() -> str:
+    p = ports()
+    return f"""
+flightdeck is running.
+  gRPC (edge)  localhost:{p['FLIGHTDECK_EDGE_GRPC_PORT']}
+  HTTP (edge)  http://localhost:{p['FLIGHTDECK_EDGE_HTTP_PORT']}  (try /api/v1/version, /healthcheck)
+flytekit config (~/.flyte/config.yaml, or pass --config):
+  admin:
+    endpoint: dns:///localhost:{p['FLIGHTDECK_EDGE_GRPC_PORT']}
+    insecure: true
+Ctrl-C stops the services; `make down` stops Kafka, FerretDB, Redis and nginx.
+"""
+
+
+def run_foreground() -> int:
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    try:
+        for service in SERVICES:
+            processes[service.name] = start(service, "text", subprocess.PIPE)
+            threading.Thread(target=_relay, args=(service.name, processes[service.name].stdout), daemon=True).start()
+        wait_ready(SERVICES, processes)
+        print(banner(), flush=True)
+        while not stopping.is_set():
+            if any(p.poll() is not None for p in processes.values()):
+                print("[run] a service exited; stopping the others", file=sys.stderr)
+                return 1
+            stopping.wait(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        print("\n[run] stopping services", file=sys.stderr)
+        stop(processes)
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("command", choices=["run", "ports"])
+    args = parser.parse_args()
+    if args.command == "ports":
+        for key, value in ports().items():
+            print(f"{key}={value}")
+        return 0
+    return run_foreground()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

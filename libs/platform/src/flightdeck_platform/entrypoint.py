@@ -1,0 +1,26 @@
+"""What every service's ``main`` does before its own composition: flags, settings, logs, traces."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+
+from flightdeck_platform.build_info import build_info
+from flightdeck_platform.logs import configure_logging
+from flightdeck_platform.settings import SettingsT, load_settings
+from flightdeck_platform.telemetry import configure_tracing
+
+
+def run_service(
+    name: str,
+    settings_cls: type[SettingsT],
+    serve: Callable[[SettingsT], Awaitable[None]],
+    argv: Sequence[str] | None = None,
+) -> None:
+    parser = argparse.ArgumentParser(prog=name, description=f"{name}, part of flightdeck")
+    parser.add_argument("--config", help="YAML settings file (also: env FLIGHTDECK_CONFIG)")
+    settings = load_settings(settings_cls, parser.parse_args(argv).config)
+    configure_logging(settings.logging, name)
+    configure_tracing(settings.telemetry, name, build_info(name).version)
+    asyncio.run(serve(settings))

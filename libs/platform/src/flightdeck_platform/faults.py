@@ -1,0 +1,77 @@
+"""The one failure vocabulary every flightdeck layer speaks.
+
+Pure Python, importable from any domain module. Each class names a *kind* of failure; the gRPC
+status it becomes is decided at exactly one boundary (``flightdeck_platform.grpc.errors``).
+
+    Fault
+    ├── InvalidArgument      the request itself is wrong (a field is missing or malformed)
+    ├── NotFound             a named entity does not exist
+    ├── AlreadyExists        creating something that is already there
+    ├── FailedPrecondition   the system is in a state that forbids the operation
+    ├── ResourceExhausted    a size or rate limit was exceeded
+    ├── Aborted              lost a race (optimistic concurrency); the caller may retry
+    ├── Unavailable          a dependency is down; the caller may retry
+    ├── Unauthenticated      no valid credentials
+    ├── PermissionDenied     valid credentials without the right
+    ├── Unimplemented        the method exists on the wire but is not served (yet)
+    └── Internal             an invariant broke; never used for bad input
+
+``details`` carries protobuf messages (e.g. ``flyteidl.admin.EventFailureReason``) that clients
+inspect in the status details; they travel opaquely through the domain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+
+class Fault(Exception):
+    def __init__(self, message: str, *, details: Sequence[Any] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = tuple(details)
+
+
+class InvalidArgument(Fault):
+    pass
+
+
+class NotFound(Fault):
+    pass
+
+
+class AlreadyExists(Fault):
+    pass
+
+
+class FailedPrecondition(Fault):
+    pass
+
+
+class ResourceExhausted(Fault):
+    pass
+
+
+class Aborted(Fault):
+    pass
+
+
+class Unavailable(Fault):
+    pass
+
+
+class Unauthenticated(Fault):
+    pass
+
+
+class PermissionDenied(Fault):
+    pass
+
+
+class Unimplemented(Fault):
+    pass
+
+
+class Internal(Fault):
+    pass

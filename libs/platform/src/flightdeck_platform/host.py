@@ -1,0 +1,114 @@
+"""Runs one service process: gRPC, the HTTP side, readiness, and a clean stop on SIGTERM/SIGINT.
+
+Tests use ``start``/``stop`` directly (ports 0 give free ports); entry points call ``run``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import grpc
+import uvicorn
+
+from flightdeck_platform import readiness
+from flightdeck_platform.http_app import build_http_app
+from flightdeck_platform.rest import RestGateway
+from flightdeck_platform.rpc.interceptors import standard_chain
+from flightdeck_platform.rpc.server import GrpcEndpoint
+from flightdeck_platform.settings import ServerSettings
+from flightdeck_proto.routes import routes_of
+from flightdeck_proto.services import ServiceDefinition
+
+READINESS_INTERVAL_SECONDS = 5.0
+
+_log = logging.getLogger("flightdeck.host")
+
+
+@dataclass
+class ServiceHost:
+    name: str
+    settings: ServerSettings
+    services: Sequence[tuple[ServiceDefinition, object | None]] = ()
+    probes: Mapping[str, readiness.Probe] = field(default_factory=dict)
+    health_names: Sequence[str] = ()
+    authentication: Sequence[grpc.aio.ServerInterceptor] = ()
+    grpc_port: int = 0
+    http_port: int = 0
+
+    async def start(self) -> None:
+        self._grpc: GrpcEndpoint | None = None
+        self._channel: grpc.aio.Channel | None = None
+        rest = None
+        if self.services:
+            self._grpc = GrpcEndpoint(
+                self.settings, standard_chain(self.authentication), self.services, self.health_names
+            )
+            self.grpc_port = await self._grpc.start()
+            self._channel = grpc.aio.insecure_channel(
+                f"127.0.0.1:{self.grpc_port}",
+                options=[
+                    ("grpc.max_receive_message_length", self.settings.max_message_bytes),
+                    ("grpc.max_send_message_length", self.settings.max_message_bytes),
+                ],
+            )
+            rest = RestGateway([r for d, _ in self.services for r in routes_of(d.descriptor)], self._channel)
+        await self._start_http(build_http_app(self.probes, rest))
+        self._watcher = asyncio.create_task(self._watch_readiness())
+        _log.info(
+            "service started",
+            extra={"grpc_port": self.grpc_port, "http_port": self.http_port, "host": self.settings.host},
+        )
+
+    async def _start_http(self, app: object) -> None:
+        config = uvicorn.Config(
+            app,  # type: ignore[arg-type]
+            host=self.settings.host,
+            port=self.settings.http_port,
+            log_config=None,
+            access_log=False,
+            lifespan="off",
+            timeout_graceful_shutdown=int(self.settings.shutdown_grace_seconds),
+        )
+        self._http = uvicorn.Server(config)
+        self._http.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        self._http_task = asyncio.create_task(self._http.serve())
+        while not self._http.started:
+            if self._http_task.done():
+                raise RuntimeError(f"HTTP server of {self.name} failed to start") from self._http_task.exception()
+            await asyncio.sleep(0.01)
+        self.http_port = self._http.servers[0].sockets[0].getsockname()[1]
+
+    async def _watch_readiness(self) -> None:
+        while True:
+            ready = readiness.all_ok(await readiness.check(self.probes))
+            if self._grpc is not None:
+                await self._grpc.set_serving(ready)
+            await asyncio.sleep(READINESS_INTERVAL_SECONDS)
+
+    async def stop(self) -> None:
+        self._watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._watcher
+        if self._grpc is not None:
+            await self._grpc.stop(self.settings.shutdown_grace_seconds)
+        if self._channel is not None:
+            await self._channel.close()
+        self._http.should_exit = True
+        await self._http_task
+        _log.info("service stopped")
+
+    async def run_until_signalled(self) -> None:
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stopping.set)
+        await self.start()
+        try:
+            await stopping.wait()
+        finally:
+            await self.stop()

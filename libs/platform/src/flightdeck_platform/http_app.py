@@ -1,0 +1,38 @@
+"""The HTTP side of a service: /healthcheck, /readyz, /metrics and, behind them, REST."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.types import ASGIApp
+
+from flightdeck_platform import readiness
+
+
+def build_http_app(
+    probes: Mapping[str, readiness.Probe], rest: ASGIApp | None = None
+) -> Starlette:
+    async def healthcheck(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        results = await readiness.check(probes)
+        status = 200 if readiness.all_ok(results) else 503
+        return JSONResponse({"ready": status == 200, "checks": results}, status_code=status)
+
+    async def metrics(request: Request) -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    routes = [
+        Route("/healthcheck", healthcheck, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
+    ]
+    if rest is not None:
+        routes.append(Mount("/", app=rest))
+    return Starlette(routes=routes)

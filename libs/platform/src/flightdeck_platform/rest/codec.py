@@ -1,0 +1,95 @@
+"""Body codecs and content negotiation.
+
+Two codecs, as flyteadmin registers them with grpc-gateway: proto JSON with proto field names
+and unpopulated fields emitted (the default), and binary protobuf for
+``application/octet-stream``, which Flyte's web console uses for every call.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from google.protobuf import json_format
+from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf.message import DecodeError, Message
+
+JSON_TYPE = "application/json"
+BINARY_TYPE = "application/octet-stream"
+_BINARY_TYPES = frozenset((BINARY_TYPE, "application/x-protobuf"))
+
+
+class BodyError(ValueError):
+    """A request body that cannot be decoded into the request message."""
+
+
+@dataclass(frozen=True)
+class JsonCodec:
+    content_type: str = JSON_TYPE
+
+    def decode(self, data: bytes, message: Message, field: FieldDescriptor | None) -> None:
+        """Merge ``data`` into ``message`` (or into its ``field`` when given)."""
+        if not data.strip():
+            return
+        try:
+            parsed = json.loads(data)
+            json_format.ParseDict(parsed if field is None else {field.name: parsed}, message)
+        except (ValueError, json_format.ParseError) as e:
+            raise BodyError(str(e)) from None
+
+    def encode(self, message: Message, field: FieldDescriptor | None = None) -> bytes:
+        rendered = _to_dict(message)
+        if field is not None:
+            rendered = rendered.get(field.name)
+        return json.dumps(rendered, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+@dataclass(frozen=True)
+class BinaryCodec:
+    content_type: str = BINARY_TYPE
+
+    def decode(self, data: bytes, message: Message, field: FieldDescriptor | None) -> None:
+        target = message if field is None else _submessage(message, field)
+        try:
+            target.MergeFromString(data)
+        except DecodeError as e:
+            raise BodyError(str(e)) from None
+
+    def encode(self, message: Message, field: FieldDescriptor | None = None) -> bytes:
+        target = message if field is None else _submessage(message, field)
+        return target.SerializeToString()
+
+
+Codec = JsonCodec | BinaryCodec
+JSON = JsonCodec()
+BINARY = BinaryCodec()
+
+
+def negotiate(content_type: str | None, accept: str | None) -> tuple[Codec, Codec]:
+    """(inbound, outbound) codecs; with no usable ``Accept``, answer in the request's format."""
+    inbound = BINARY if _media_type(content_type or "") in _BINARY_TYPES else JSON
+    return inbound, _from_accept(accept or "") or inbound
+
+
+def _from_accept(accept: str) -> Codec | None:
+    offered = {_media_type(item) for item in accept.split(",")}
+    if offered & _BINARY_TYPES:
+        return BINARY
+    return JSON if JSON_TYPE in offered else None
+
+
+def _media_type(value: str) -> str:
+    return value.split(";", 1)[0].strip().lower()
+
+
+def _to_dict(message: Message) -> dict[str, object]:
+    return json_format.MessageToDict(
+        message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
+    )
+
+
+def _submessage(message: Message, field: FieldDescriptor) -> Message:
+    if field.type != FieldDescriptor.TYPE_MESSAGE or field.is_repeated:
+        raise BodyError(f"field {field.name!r} is not a message; it cannot be sent as protobuf")
+    sub: Message = getattr(message, field.name)
+    return sub

@@ -1,0 +1,1 @@
+"""gRPC serving: method names, error mapping, interceptors and the server bootstrap."""

@@ -1,0 +1,102 @@
+"""Settings shared by every service: environment variables plus an optional YAML file.
+
+Each service subclasses ``ServiceSettings`` with its own env prefix (``FLIGHTDECK_ADMIN_``...);
+nested sections use ``__`` (``FLIGHTDECK_ADMIN_SERVER__GRPC_PORT=8181``). Precedence, highest
+first: constructor arguments, environment, the YAML file, field defaults.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+CONFIG_FILE_VARIABLE = "FLIGHTDECK_CONFIG"
+
+MIB = 1024 * 1024
+
+
+class ServerSettings(BaseModel):
+    host: str = Field("127.0.0.1", description="Interface the gRPC and HTTP listeners bind.")
+    grpc_port: int = Field(8089, description="gRPC port; 0 picks a free one.")
+    http_port: int = Field(8088, description="REST, /healthcheck and /metrics port.")
+    max_message_bytes: int = Field(
+        20 * MIB, description="Largest gRPC message accepted or sent (flytekit's limit)."
+    )
+    max_metadata_bytes: int = Field(32 * 1024, description="Largest header block accepted.")
+    shutdown_grace_seconds: float = Field(10.0, description="Time in-flight calls get on stop.")
+
+
+class TelemetrySettings(BaseModel):
+    otlp_endpoint: str | None = Field(
+        None, description="OTLP/gRPC collector, e.g. http://127.0.0.1:4317; unset = no export."
+    )
+    sample_ratio: float = Field(1.0, ge=0.0, le=1.0, description="Share of new traces kept.")
+
+
+class LoggingSettings(BaseModel):
+    level: str = Field("INFO", description="Root log level.")
+    format: Literal["json", "text"] = Field("json", description="json for machines, text for humans.")
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_nested_delimiter="__", extra="ignore")
+
+    server: ServerSettings = ServerSettings()
+    telemetry: TelemetrySettings = TelemetrySettings()
+    logging: LoggingSettings = LoggingSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_file = settings_cls.model_config.get("yaml_file") or os.environ.get(CONFIG_FILE_VARIABLE)
+        if config_file:
+            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=Path(str(config_file))))
+        return tuple(sources)
+
+
+SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+
+
+def load_settings(settings_cls: type[SettingsT], config_file: str | None = None, **overrides: Any) -> SettingsT:
+    """Read settings once, at the composition root; ``config_file`` wins over the env variable."""
+    if config_file is None:
+        return settings_cls(**overrides)
+    if not Path(config_file).is_file():
+        raise FileNotFoundError(f"config file {config_file} does not exist")
+    with_file = type(
+        settings_cls.__name__,
+        (settings_cls,),
+        {"model_config": {**settings_cls.model_config, "yaml_file": config_file}},
+    )
+    return with_file(**overrides)
+
+
+class MongoSettings(BaseModel):
+    url: str = Field("mongodb://127.0.0.1:27018/", description="MongoDB (or FerretDB) URL.")
+    database: str = Field("flightdeck", description="Database holding flightdeck's collections.")
+    server_selection_timeout_ms: int = Field(5000, description="How long a call waits for a server.")
+
+
+class KafkaSettings(BaseModel):
+    bootstrap_servers: str = Field("127.0.0.1:19092", description="Comma-separated host:port list.")
+    client_id: str = Field("flightdeck", description="Client id reported to the brokers.")
+
+
+class RedisSettings(BaseModel):
+    url: str = Field("redis://127.0.0.1:16379/0", description="Redis URL.")

@@ -1,0 +1,3 @@
+from flightdeck_admin.server import main
+
+main()

@@ -1,0 +1,3 @@
+from flightdeck_dataproxy.server import main
+
+main()

@@ -1,0 +1,3 @@
+from flightdeck_signals.server import main
+
+main()

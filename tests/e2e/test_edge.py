@@ -1,0 +1,133 @@
+"""Every service through the single edge endpoint, with real flyteidl stubs and plain HTTP."""
+
+from __future__ import annotations
+
+import re
+
+import grpc
+import httpx
+import pytest
+from flyteidl.admin import common_pb2, event_pb2, signal_pb2, version_pb2
+from flyteidl.core import identifier_pb2
+from flyteidl.service import admin_pb2_grpc, dataproxy_pb2, dataproxy_pb2_grpc, signal_pb2_grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from flightdeck_proto import cache_pb2, cache_pb2_grpc
+
+pytestmark = [pytest.mark.integration, pytest.mark.e2e]
+
+
+async def test_get_version_answers_through_the_edge(edge_grpc_target: str) -> None:
+    async with grpc.aio.insecure_channel(edge_grpc_target) as channel:
+        response = await admin_pb2_grpc.AdminServiceStub(channel).GetVersion(
+            version_pb2.GetVersionRequest(), timeout=10
+        )
+    assert response.control_plane_version.Version
+
+
+async def test_rest_version_is_json_with_proto_field_names(edge_http_url: str) -> None:
+    async with httpx.AsyncClient(base_url=edge_http_url) as client:
+        response = await client.get("/api/v1/version")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/json")
+    assert set(response.json()["control_plane_version"]) == {"Build", "Version", "BuildTime"}
+
+
+async def test_rest_version_as_binary_protobuf(edge_http_url: str) -> None:
+    async with httpx.AsyncClient(base_url=edge_http_url) as client:
+        response = await client.get("/api/v1/version", headers={"Accept": "application/octet-stream"})
+    assert response.headers["content-type"] == "application/octet-stream"
+    assert version_pb2.GetVersionResponse.FromString(response.content).control_plane_version.Version
+
+
+@pytest.mark.parametrize("service", ["admin", "events", "dataproxy", "signals"])
+async def test_health_is_serving_on_every_service(edge_grpc_target: str, service: str) -> None:
+    async with grpc.aio.insecure_channel(edge_grpc_target) as channel:
+        response = await health_pb2_grpc.HealthStub(channel).Check(
+            health_pb2.HealthCheckRequest(service=""),
+            metadata=(("flightdeck-service", service),),
+            timeout=10,
+        )
+    assert response.status == health_pb2.HealthCheckResponse.SERVING
+
+
+async def test_admin_health_answers_for_flyteadmin(edge_grpc_target: str) -> None:
+    async with grpc.aio.insecure_channel(edge_grpc_target) as channel:
+        response = await health_pb2_grpc.HealthStub(channel).Check(
+            health_pb2.HealthCheckRequest(service="flyteadmin"), timeout=10
+        )
+    assert response.status == health_pb2.HealthCheckResponse.SERVING
+
+
+async def _code_and_message(call: object) -> tuple[grpc.StatusCode, str]:
+    with pytest.raises(grpc.aio.AioRpcError) as raised:
+        await call  # type: ignore[misc]
+    return raised.value.code(), raised.value.details() or ""
+
+
+async def test_unbuilt_methods_answer_unimplemented_naming_the_method(edge_grpc_target: str) -> None:
+    task_id = identifier_pb2.Identifier(project="p", domain="d", name="n", version="v")
+    async with grpc.aio.insecure_channel(edge_grpc_target) as channel:
+        admin = admin_pb2_grpc.AdminServiceStub(channel)
+        calls = {
+            "AdminService/GetTask": admin.GetTask(common_pb2.ObjectGetRequest(id=task_id)),
+            "AdminService/CreateWorkflowEvent": admin.CreateWorkflowEvent(event_pb2.WorkflowExecutionEventRequest()),
+            "DataProxyService/CreateUploadLocation": dataproxy_pb2_grpc.DataProxyServiceStub(
+                channel
+            ).CreateUploadLocation(dataproxy_pb2.CreateUploadLocationRequest(project="p")),
+            "SignalService/SetSignal": signal_pb2_grpc.SignalServiceStub(channel).SetSignal(
+                signal_pb2.SignalSetRequest()
+            ),
+            "CacheService/EvictTaskExecutionCache": cache_pb2_grpc.CacheServiceStub(
+                channel
+            ).EvictTaskExecutionCache(cache_pb2.EvictTaskExecutionCacheRequest()),
+        }
+        for method, call in calls.items():
+            code, message = await _code_and_message(call)
+            assert code is grpc.StatusCode.UNIMPLEMENTED, method
+            assert method in message, message
+
+
+async def test_rest_error_body_for_an_unbuilt_method(edge_http_url: str) -> None:
+    async with httpx.AsyncClient(base_url=edge_http_url) as client:
+        response = await client.get("/api/v1/tasks/flytesnacks/development/wf/v1")
+    assert response.status_code == 501
+    body = response.json()
+    assert body["code"] == grpc.StatusCode.UNIMPLEMENTED.value[0]
+    assert "AdminService/GetTask" in body["message"]
+    assert body["details"] == []
+
+
+async def test_rest_query_parameters_are_validated_against_the_request(edge_http_url: str) -> None:
+    async with httpx.AsyncClient(base_url=edge_http_url) as client:
+        bad_number = await client.get("/api/v1/projects", params={"limit": "many"})
+        unknown = await client.get("/api/v1/projects", params={"no_such_field": "1"})
+        good = await client.get("/api/v1/projects", params={"limit": "3", "sort_by.key": "name"})
+    assert bad_number.status_code == 400 and "limit" in bad_number.json()["message"]
+    assert unknown.status_code == 400 and "no_such_field" in unknown.json()["message"]
+    assert good.status_code == 501 and "AdminService/ListProjects" in good.json()["message"]
+
+
+async def test_rest_routes_reach_each_service(edge_http_url: str) -> None:
+    async with httpx.AsyncClient(base_url=edge_http_url) as client:
+        upload = await client.post("/api/v1/dataproxy/artifact_urn", json={"project": "p"})
+        signal = await client.post("/api/v1/signals", json={})
+        event = await client.post("/api/v1/events/workflows", json={})
+        project = await client.put("/api/v1/projects/p1", json={"name": "n"})
+    assert "DataProxyService/CreateUploadLocation" in upload.json()["message"]
+    assert "SignalService/SetSignal" in signal.json()["message"]
+    assert "AdminService/CreateWorkflowEvent" in event.json()["message"]
+    assert "AdminService/UpdateProject" in project.json()["message"]
+
+
+async def test_healthcheck_and_metrics_over_http(edge_http_url: str) -> None:
+    async with httpx.AsyncClient(base_url=edge_http_url) as client:
+        health = await client.get("/healthcheck")
+        await client.get("/api/v1/version")
+        metrics = await client.get("/metrics")
+    assert health.status_code == 200
+    assert re.search(
+        r'grpc_server_handled_total\{grpc_service="flyteidl.service.AdminService",'
+        r'grpc_method="GetVersion",grpc_code="OK"\} [1-9]',
+        metrics.text,
+    )
