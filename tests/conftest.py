@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -14,9 +15,12 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def _load_launcher() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("local_services", REPO / "deploy/local/services.py")
+    spec = importlib.util.spec_from_file_location(
+        "local_services", REPO / "deploy/local/services.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
 
@@ -33,7 +37,9 @@ def ports() -> dict[str, str]:
 def running_system(ports: dict[str, str]) -> Iterator[dict[str, str]]:
     """Every service process, ready. Services already answering (a `make run` elsewhere) are
     reused; the ones started here are stopped at the end of the session."""
-    missing = tuple(s for s in launcher.SERVICES if launcher.answers(launcher.http_url(s, "/readyz")) != 200)
+    missing = tuple(
+        s for s in launcher.SERVICES if launcher.answers(launcher.http_url(s, "/readyz")) != 200
+    )
     log_dir = REPO / "var" / "log"
     log_dir.mkdir(parents=True, exist_ok=True)
     processes: dict[str, subprocess.Popen[bytes]] = {}

@@ -12,6 +12,9 @@ LOG_DIR="$VAR_DIR/log"
 RUN_DIR="$VAR_DIR/run"
 BIN_DIR="$VAR_DIR/bin"
 
+# nginx lives in /usr/sbin, which a non-login shell may not have on its PATH.
+case ":$PATH:" in *:/usr/sbin:*) ;; *) PATH="$PATH:/usr/sbin:/sbin" ;; esac
+
 # shellcheck source=ports.env
 source "$LOCAL_DIR/ports.env"
 
@@ -50,13 +53,20 @@ show_logs() {
 
 # --- arguments -------------------------------------------------------------------------------
 
-# Prints the requested components (all when none is given), failing on unknown names.
+# Sets COMPONENTS to the requested components (all when none is given).
 select_components() {
   local c
   (($#)) || set -- "${ALL_COMPONENTS[@]}"
+  COMPONENTS=()
   for c in "$@"; do
+    case $c in
+      -h | --help)
+        sed -n 's/^#   //p' "$0"
+        exit 0
+        ;;
+    esac
     [[ -n ${PORTS[$c]:-} ]] || die "unknown component '$c' (known: ${ALL_COMPONENTS[*]})"
-    printf '%s\n' "$c"
+    COMPONENTS+=("$c")
   done
 }
 
@@ -102,12 +112,11 @@ recorded_pid() {
   fi
 }
 
-# Prints processes of ours that the pid file does not know about (e.g. the file was deleted).
-stray_pids() {
-  local c=$1 known=${2:-} dir pid
+# Prints every process of ours for a component, with or without a pid file (e.g. deleted).
+ours_pids() {
+  local c=$1 dir pid
   for dir in /proc/[0-9]*; do
     pid=${dir#/proc/}
-    [[ $pid == "$known" || $pid == "$$" || $pid == "$BASHPID" ]] && continue
     if is_ours "$c" "$pid"; then printf '%s\n' "$pid"; fi
   done
 }
@@ -139,6 +148,40 @@ spawn() {
   printf '%s\n' "$!"
 }
 
+# Stops pid $2 of component $1: SIGTERM, then SIGKILL after its stop timeout. A process we
+# started leads its own session, so anything left in that process group (nginx workers, a
+# redis rewrite child) goes too.
+stop_pid() {
+  local c=$1 pid=$2 group
+  group=$(process_group "$pid" 2>/dev/null || true)
+  kill -TERM "$pid" 2>/dev/null || true
+  if ! wait_gone "$pid" "${STOP_TIMEOUT[$c]}"; then
+    say_component "$c" "still running after ${STOP_TIMEOUT[$c]}s, sending SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+    wait_gone "$pid" 10 || die "$c: pid $pid survived SIGKILL"
+  fi
+  [[ $group == "$pid" ]] || return 0
+  local member
+  for member in $(group_members "$group"); do
+    kill -KILL "$member" 2>/dev/null || true
+    wait_gone "$member" 10 || die "$c: pid $member (group $group) survived SIGKILL"
+  done
+}
+
+# Stops every process of ours for component $1 (the pid file's first) and removes the pid
+# file; returns 1 when nothing was running.
+stop_component() {
+  local c=$1 pid found=1
+  for pid in $(recorded_pid "$c") $(ours_pids "$c"); do
+    pid_alive "$pid" || continue
+    say_component "$c" "stopping (pid $pid)"
+    stop_pid "$c" "$pid"
+    found=0
+  done
+  rm -f "$(pid_file "$c")"
+  return "$found"
+}
+
 # --- ports -----------------------------------------------------------------------------------
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -148,7 +191,10 @@ ports_open() {
   for port in ${PORTS[$1]}; do port_open "$port" || return 1; done
 }
 
-main_port() { printf '%s\n' "${PORTS[$1]%% *}"; }
+port_label() {
+  local ports=${PORTS[$1]}
+  if [[ $ports == *" "* ]]; then printf 'ports %s\n' "${ports// /,}"; else printf 'port %s\n' "$ports"; fi
+}
 
 # --- templates -------------------------------------------------------------------------------
 

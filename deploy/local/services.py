@@ -43,7 +43,13 @@ class Service:
 
 
 SERVICES = (
-    Service("admin", "flightdeck_admin", "FLIGHTDECK_ADMIN_", "FLIGHTDECK_ADMIN_GRPC_PORT", "FLIGHTDECK_ADMIN_HTTP_PORT"),
+    Service(
+        "admin",
+        "flightdeck_admin",
+        "FLIGHTDECK_ADMIN_",
+        "FLIGHTDECK_ADMIN_GRPC_PORT",
+        "FLIGHTDECK_ADMIN_HTTP_PORT",
+    ),
     Service(
         "events-gateway",
         "flightdeck_events.gateway_server",
@@ -65,7 +71,13 @@ SERVICES = (
         "FLIGHTDECK_DATAPROXY_GRPC_PORT",
         "FLIGHTDECK_DATAPROXY_HTTP_PORT",
     ),
-    Service("signals", "flightdeck_signals", "FLIGHTDECK_SIGNALS_", "FLIGHTDECK_SIGNALS_GRPC_PORT", "FLIGHTDECK_SIGNALS_HTTP_PORT"),
+    Service(
+        "signals",
+        "flightdeck_signals",
+        "FLIGHTDECK_SIGNALS_",
+        "FLIGHTDECK_SIGNALS_GRPC_PORT",
+        "FLIGHTDECK_SIGNALS_HTTP_PORT",
+    ),
 )
 
 
@@ -109,18 +121,24 @@ def start(service: Service, log_format: str, output: int | None = None) -> subpr
     )
 
 
-def wait_ready(services: tuple[Service, ...], processes: dict[str, subprocess.Popen[bytes]]) -> None:
+def wait_ready(
+    services: tuple[Service, ...], processes: dict[str, subprocess.Popen[bytes]]
+) -> None:
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
     pending = list(services)
     while pending:
         for service in list(pending):
             process = processes.get(service.name)
             if process is not None and process.poll() is not None:
-                raise RuntimeError(f"{service.name} exited with {process.returncode} before it was ready")
+                raise RuntimeError(
+                    f"{service.name} exited with {process.returncode} before it was ready"
+                )
             if answers(http_url(service, "/readyz")) == 200:
                 pending.remove(service)
         if time.monotonic() > deadline:
-            raise TimeoutError(f"not ready after {READY_TIMEOUT_SECONDS:.0f}s: {[s.name for s in pending]}")
+            raise TimeoutError(
+                f"not ready after {READY_TIMEOUT_SECONDS:.0f}s: {[s.name for s in pending]}"
+            )
         time.sleep(0.2)
 
 
@@ -148,11 +166,12 @@ def banner() -> str:
     p = ports()
     return f"""
 flightdeck is running.
-  gRPC (edge)  localhost:{p['FLIGHTDECK_EDGE_GRPC_PORT']}
-  HTTP (edge)  http://localhost:{p['FLIGHTDECK_EDGE_HTTP_PORT']}  (try /api/v1/version, /healthcheck)
+  gRPC (edge)  localhost:{p["FLIGHTDECK_EDGE_GRPC_PORT"]}
+  HTTP (edge)  http://localhost:{p["FLIGHTDECK_EDGE_HTTP_PORT"]}
+               try /api/v1/version and /healthcheck
 flytekit config (~/.flyte/config.yaml, or pass --config):
   admin:
-    endpoint: dns:///localhost:{p['FLIGHTDECK_EDGE_GRPC_PORT']}
+    endpoint: dns:///localhost:{p["FLIGHTDECK_EDGE_GRPC_PORT"]}
     insecure: true
 Ctrl-C stops the services; `make down` stops Kafka, FerretDB, Redis and nginx.
 """
@@ -165,7 +184,9 @@ def run_foreground() -> int:
     try:
         for service in SERVICES:
             processes[service.name] = start(service, "text", subprocess.PIPE)
-            threading.Thread(target=_relay, args=(service.name, processes[service.name].stdout), daemon=True).start()
+            threading.Thread(
+                target=_relay, args=(service.name, processes[service.name].stdout), daemon=True
+            ).start()
         wait_ready(SERVICES, processes)
         print(banner(), flush=True)
         while not stopping.is_set():

@@ -17,11 +17,10 @@ import sys
 import tempfile
 from pathlib import Path
 
+import flyteidl
 from google.protobuf import descriptor_pb2
 from google.protobuf.descriptor import FileDescriptor
 from grpc_tools import protoc
-
-import flyteidl
 
 LIB_ROOT = Path(__file__).resolve().parents[1]
 PROTO_ROOT = LIB_ROOT / "proto"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
 
 from flightdeck_platform.build_info import build_info
 from flightdeck_platform.logs import configure_logging
@@ -15,7 +16,7 @@ from flightdeck_platform.telemetry import configure_tracing
 def run_service(
     name: str,
     settings_cls: type[SettingsT],
-    serve: Callable[[SettingsT], Awaitable[None]],
+    serve: Callable[[SettingsT], Coroutine[Any, Any, None]],
     argv: Sequence[str] | None = None,
 ) -> None:
     parser = argparse.ArgumentParser(prog=name, description=f"{name}, part of flightdeck")

@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import grpc
@@ -27,6 +27,14 @@ from flightdeck_proto.services import ServiceDefinition
 READINESS_INTERVAL_SECONDS = 5.0
 
 _log = logging.getLogger("flightdeck.host")
+
+
+class _EmbeddedUvicorn(uvicorn.Server):
+    """Signals belong to the host, which stops gRPC and HTTP together."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
 
 
 @dataclass
@@ -56,12 +64,21 @@ class ServiceHost:
                     ("grpc.max_send_message_length", self.settings.max_message_bytes),
                 ],
             )
-            rest = RestGateway([r for d, _ in self.services for r in routes_of(d.descriptor)], self._channel)
+            # Unknown query parameters are ignored, as grpc-gateway (and so flyteadmin) does.
+            rest = RestGateway(
+                [r for d, _ in self.services for r in routes_of(d.descriptor)],
+                self._channel,
+                reject_unknown_query=False,
+            )
         await self._start_http(build_http_app(self.probes, rest))
         self._watcher = asyncio.create_task(self._watch_readiness())
         _log.info(
             "service started",
-            extra={"grpc_port": self.grpc_port, "http_port": self.http_port, "host": self.settings.host},
+            extra={
+                "grpc_port": self.grpc_port,
+                "http_port": self.http_port,
+                "host": self.settings.host,
+            },
         )
 
     async def _start_http(self, app: object) -> None:
@@ -74,12 +91,13 @@ class ServiceHost:
             lifespan="off",
             timeout_graceful_shutdown=int(self.settings.shutdown_grace_seconds),
         )
-        self._http = uvicorn.Server(config)
-        self._http.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        self._http = _EmbeddedUvicorn(config)
         self._http_task = asyncio.create_task(self._http.serve())
         while not self._http.started:
             if self._http_task.done():
-                raise RuntimeError(f"HTTP server of {self.name} failed to start") from self._http_task.exception()
+                raise RuntimeError(
+                    f"HTTP server of {self.name} failed to start"
+                ) from self._http_task.exception()
             await asyncio.sleep(0.01)
         self.http_port = self._http.servers[0].sockets[0].getsockname()[1]
 

@@ -8,15 +8,13 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp
 
 from flightdeck_platform import readiness
 
 
-def build_http_app(
-    probes: Mapping[str, readiness.Probe], rest: ASGIApp | None = None
-) -> Starlette:
+def build_http_app(probes: Mapping[str, readiness.Probe], rest: ASGIApp | None = None) -> Starlette:
     async def healthcheck(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
@@ -28,7 +26,7 @@ def build_http_app(
     async def metrics(request: Request) -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
-    routes = [
+    routes: list[BaseRoute] = [
         Route("/healthcheck", healthcheck, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),

@@ -21,7 +21,10 @@ def _trace_fields() -> dict[str, str]:
     context = trace.get_current_span().get_span_context()
     if not context.is_valid:
         return {}
-    return {"trace_id": format(context.trace_id, "032x"), "span_id": format(context.span_id, "016x")}
+    return {
+        "trace_id": format(context.trace_id, "032x"),
+        "span_id": format(context.span_id, "016x"),
+    }
 
 
 def _extra_fields(record: logging.LogRecord) -> dict[str, Any]:
@@ -53,8 +56,12 @@ class TextFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         time = datetime.fromtimestamp(record.created).strftime("%H:%M:%S.%f")[:-3]
-        extras = " ".join(f"{k}={v}" for k, v in {**_extra_fields(record), **_trace_fields()}.items())
-        line = f"{time} {record.levelname:<7} {record.name}: {record.getMessage()} {extras}".rstrip()
+        extras = " ".join(
+            f"{k}={v}" for k, v in {**_extra_fields(record), **_trace_fields()}.items()
+        )
+        line = (
+            f"{time} {record.levelname:<7} {record.name}: {record.getMessage()} {extras}".rstrip()
+        )
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info)
         return line

@@ -44,7 +44,9 @@ class TelemetrySettings(BaseModel):
 
 class LoggingSettings(BaseModel):
     level: str = Field("INFO", description="Root log level.")
-    format: Literal["json", "text"] = Field("json", description="json for machines, text for humans.")
+    format: Literal["json", "text"] = Field(
+        "json", description="json for machines, text for humans."
+    )
 
 
 class ServiceSettings(BaseSettings):
@@ -64,7 +66,9 @@ class ServiceSettings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        config_file = settings_cls.model_config.get("yaml_file") or os.environ.get(CONFIG_FILE_VARIABLE)
+        config_file = settings_cls.model_config.get("yaml_file") or os.environ.get(
+            CONFIG_FILE_VARIABLE
+        )
         if config_file:
             sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=Path(str(config_file))))
         return tuple(sources)
@@ -73,7 +77,9 @@ class ServiceSettings(BaseSettings):
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
 
 
-def load_settings(settings_cls: type[SettingsT], config_file: str | None = None, **overrides: Any) -> SettingsT:
+def load_settings(
+    settings_cls: type[SettingsT], config_file: str | None = None, **overrides: Any
+) -> SettingsT:
     """Read settings once, at the composition root; ``config_file`` wins over the env variable."""
     if config_file is None:
         return settings_cls(**overrides)
@@ -90,7 +96,9 @@ def load_settings(settings_cls: type[SettingsT], config_file: str | None = None,
 class MongoSettings(BaseModel):
     url: str = Field("mongodb://127.0.0.1:27018/", description="MongoDB (or FerretDB) URL.")
     database: str = Field("flightdeck", description="Database holding flightdeck's collections.")
-    server_selection_timeout_ms: int = Field(5000, description="How long a call waits for a server.")
+    server_selection_timeout_ms: int = Field(
+        5000, description="How long a call waits for a server."
+    )
 
 
 class KafkaSettings(BaseModel):

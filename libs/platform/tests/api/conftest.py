@@ -16,14 +16,15 @@ FLYTEKIT_CHANNEL_OPTIONS = [
 """What flytekit's channels set; errors must fit through them."""
 
 
-
 @pytest.fixture
 async def serve() -> AsyncIterator[Callable[..., object]]:
     """Start a real grpc.aio server on a free port with the standard interceptor chain."""
     started: list[tuple[GrpcEndpoint, grpc.aio.Channel]] = []
 
     async def start(services, health_names=()):  # type: ignore[no-untyped-def]
-        endpoint = GrpcEndpoint(ServerSettings(grpc_port=0), standard_chain(), services, health_names)
+        endpoint = GrpcEndpoint(
+            ServerSettings(grpc_port=0), standard_chain(), services, health_names
+        )
         port = await endpoint.start()
         channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}", options=FLYTEKIT_CHANNEL_OPTIONS)
         started.append((endpoint, channel))

@@ -19,7 +19,9 @@ class FailingAdmin:
 
     async def CreateWorkflowEvent(self, request, context):  # type: ignore[no-untyped-def]
         reason = event_pb2.EventFailureReason(
-            already_in_terminal_state=event_pb2.EventErrorAlreadyInTerminalState(current_phase="SUCCEEDED")
+            already_in_terminal_state=event_pb2.EventErrorAlreadyInTerminalState(
+                current_phase="SUCCEEDED"
+            )
         )
         raise faults.FailedPrecondition("execution is already terminal", details=[reason])
 
@@ -81,4 +83,6 @@ async def test_missing_methods_are_unimplemented_by_name(admin) -> None:  # type
 
 
 async def test_implemented_method_answers(admin) -> None:  # type: ignore[no-untyped-def]
-    assert await admin.GetVersion(version_pb2.GetVersionRequest()) == version_pb2.GetVersionResponse()
+    assert (
+        await admin.GetVersion(version_pb2.GetVersionRequest()) == version_pb2.GetVersionResponse()
+    )

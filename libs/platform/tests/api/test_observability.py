@@ -51,7 +51,11 @@ async def test_server_span_continues_the_callers_trace(serve, spans) -> None:  #
 
 async def test_failed_call_marks_span_and_counts_code(serve, spans) -> None:  # type: ignore[no-untyped-def]
     spans.clear()
-    labels = {"grpc_service": "flyteidl.service.AdminService", "grpc_method": "GetTask", "grpc_code": "NOT_FOUND"}
+    labels = {
+        "grpc_service": "flyteidl.service.AdminService",
+        "grpc_method": "GetTask",
+        "grpc_code": "NOT_FOUND",
+    }
     before = REGISTRY.get_sample_value("grpc_server_handled_total", labels) or 0.0
     _, channel = await serve([(services.ADMIN, Admin())])
     with pytest.raises(grpc.aio.AioRpcError):
@@ -66,7 +70,10 @@ async def test_health_follows_readiness_for_every_name(serve) -> None:  # type: 
     endpoint, channel = await serve([(services.ADMIN, Admin())], ["flyteadmin"])
     health = health_pb2_grpc.HealthStub(channel)
     names = ["", "flyteidl.service.AdminService", "flyteadmin"]
-    for serving, expected in ((True, health_pb2.HealthCheckResponse.SERVING), (False, health_pb2.HealthCheckResponse.NOT_SERVING)):
+    for serving, expected in (
+        (True, health_pb2.HealthCheckResponse.SERVING),
+        (False, health_pb2.HealthCheckResponse.NOT_SERVING),
+    ):
         await endpoint.set_serving(serving)
         for name in names:
             response = await health.Check(health_pb2.HealthCheckRequest(service=name))

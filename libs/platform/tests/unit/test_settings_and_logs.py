@@ -17,9 +17,13 @@ class ExampleSettings(ServiceSettings):
     mongo: MongoSettings = MongoSettings()
 
 
-def test_environment_beats_yaml_beats_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_environment_beats_yaml_beats_defaults(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     config = tmp_path / "flightdeck.yaml"
-    config.write_text("server:\n  grpc_port: 9001\n  http_port: 9002\nmongo:\n  database: from_yaml\n")
+    config.write_text(
+        "server:\n  grpc_port: 9001\n  http_port: 9002\nmongo:\n  database: from_yaml\n"
+    )
     monkeypatch.setenv("FLIGHTDECK_EXAMPLE_SERVER__GRPC_PORT", "9100")
     monkeypatch.delenv("FLIGHTDECK_CONFIG", raising=False)
     settings = load_settings(ExampleSettings, str(config))
@@ -35,7 +39,9 @@ def test_missing_config_file_is_an_error(tmp_path: Path) -> None:
 
 
 def test_json_log_lines_carry_extra_fields() -> None:
-    record = logging.LogRecord("flightdeck.test", logging.WARNING, __file__, 1, "rpc %s", ("done",), None)
+    record = logging.LogRecord(
+        "flightdeck.test", logging.WARNING, __file__, 1, "rpc %s", ("done",), None
+    )
     record.grpc_code = "NOT_FOUND"
     line = json.loads(JsonFormatter("admin").format(record))
     assert line["msg"] == "rpc done"

@@ -45,7 +45,9 @@ def _binding(rule: http_pb2.HttpRule) -> HttpBinding | None:
     if pattern is None:
         return None
     if pattern == "custom":
-        return HttpBinding(rule.custom.kind.upper(), rule.custom.path, rule.body, rule.response_body)
+        return HttpBinding(
+            rule.custom.kind.upper(), rule.custom.path, rule.body, rule.response_body
+        )
     assert pattern in _VERBS
     return HttpBinding(pattern.upper(), getattr(rule, pattern), rule.body, rule.response_body)
 

@@ -9,7 +9,9 @@ from flightdeck_platform.settings import MongoSettings, ServerSettings, ServiceS
 class AdminSettings(ServiceSettings):
     """Environment prefix ``FLIGHTDECK_ADMIN_``; sections nest with ``__``."""
 
-    model_config = SettingsConfigDict(env_prefix="FLIGHTDECK_ADMIN_", env_nested_delimiter="__", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="FLIGHTDECK_ADMIN_", env_nested_delimiter="__", extra="ignore"
+    )
 
     server: ServerSettings = ServerSettings(grpc_port=8181, http_port=8180)
     mongo: MongoSettings = MongoSettings()

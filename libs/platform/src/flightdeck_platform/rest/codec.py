@@ -33,15 +33,19 @@ class JsonCodec:
             return
         try:
             parsed = json.loads(data)
+        except ValueError as e:
+            raise BodyError(str(e)) from None
+        if field is None and not isinstance(parsed, dict):
+            raise BodyError("a request body must be a JSON object")
+        try:
             json_format.ParseDict(parsed if field is None else {field.name: parsed}, message)
-        except (ValueError, json_format.ParseError) as e:
+        except json_format.ParseError as e:
             raise BodyError(str(e)) from None
 
     def encode(self, message: Message, field: FieldDescriptor | None = None) -> bytes:
         rendered = _to_dict(message)
-        if field is not None:
-            rendered = rendered.get(field.name)
-        return json.dumps(rendered, ensure_ascii=False, separators=(",", ":")).encode()
+        value = rendered if field is None else rendered.get(field.name)
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 @dataclass(frozen=True)

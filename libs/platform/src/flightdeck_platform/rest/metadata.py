@@ -25,8 +25,11 @@ _FORWARDED = frozenset(
 )
 # Connection-level headers are illegal in HTTP/2 (RFC 9113 §8.2.2); the rest grpc owns.
 _RESERVED = frozenset(
-    ("connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "host")
-    + ("content-type", "content-length", "user-agent", "x-forwarded-for", "x-forwarded-host")
+    (
+        *("connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te"),
+        *("host", "content-type", "content-length", "user-agent"),
+        *("x-forwarded-for", "x-forwarded-host"),
+    )
 )
 _KEY = re.compile(r"[0-9a-z_.-]+")
 _VALUE = re.compile(r"[\x20-\x7e]*")

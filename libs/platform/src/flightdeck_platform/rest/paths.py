@@ -64,14 +64,13 @@ class PathTemplate:
 
     def match(self, parts: list[str]) -> dict[str, str] | None:
         """Variable values (decoded) for raw path segments, or ``None`` on no match."""
-        if self.verb:
-            parts = _strip_verb(parts, self.verb)
-        if parts is None or not self._fits(len(parts)):
+        stripped = _strip_verb(parts, self.verb) if self.verb else parts
+        if stripped is None or not self._fits(len(stripped)):
             return None
-        for segment, raw in zip(self.segments, parts, strict=False):
+        for segment, raw in zip(self.segments, stripped, strict=False):
             if not _segment_matches(segment, raw):
                 return None
-        return {v.field_path: _value(v, parts) for v in self.variables}
+        return {v.field_path: _value(v, stripped) for v in self.variables}
 
     def _fits(self, count: int) -> bool:
         if self.segments and self.segments[-1].kind == MANY:

@@ -34,9 +34,9 @@ _JSON_MESSAGES = frozenset(
 
 def parse(field: FieldDescriptor, text: str) -> object:
     """A value to assign to ``field`` (a ``Message`` for message fields)."""
-    if field.type == FieldDescriptor.TYPE_MESSAGE:
+    if field.message_type is not None:
         return _message(field.message_type, text)
-    if field.type == FieldDescriptor.TYPE_ENUM:
+    if field.enum_type is not None:
         return _enum(field.enum_type, text)
     return _SCALARS[field.type](text)
 

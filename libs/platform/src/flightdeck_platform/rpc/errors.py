@@ -47,7 +47,9 @@ def truncate(message: str) -> str:
     return encoded[:MAX_MESSAGE_BYTES].decode(errors="ignore")
 
 
-def status_trailer(code: grpc.StatusCode, message: str, details: tuple[Message, ...]) -> tuple[tuple[str, bytes], ...]:
+def status_trailer(
+    code: grpc.StatusCode, message: str, details: tuple[Message, ...]
+) -> tuple[tuple[str, bytes], ...]:
     """The ``google.rpc.Status`` trailer that carries typed details; empty without details."""
     if not details:
         return ()

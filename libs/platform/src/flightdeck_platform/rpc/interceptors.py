@@ -106,7 +106,9 @@ class MetricsInterceptor(UnaryInterceptor):
             failed = False
             return response
         finally:
-            metrics.GRPC_HANDLING_SECONDS.labels(service, name).observe(time.perf_counter() - started)
+            metrics.GRPC_HANDLING_SECONDS.labels(service, name).observe(
+                time.perf_counter() - started
+            )
             metrics.GRPC_HANDLED.labels(service, name, _final_code(context, failed).name).inc()
 
 
@@ -153,7 +155,9 @@ class ErrorInterceptor(UnaryInterceptor):
         except faults.Fault as fault:
             code = code_of(fault)
             message = truncate(fault.message)
-            await context.abort(code, message, trailing_metadata=status_trailer(code, message, fault.details))
+            await context.abort(
+                code, message, trailing_metadata=status_trailer(code, message, fault.details)
+            )
         except grpc.aio.AbortError:
             raise
         except Exception:
@@ -162,7 +166,15 @@ class ErrorInterceptor(UnaryInterceptor):
             await context.abort(grpc.StatusCode.INTERNAL, f"internal error; trace id {trace_id}")
 
 
-def standard_chain(authentication: Sequence[grpc.aio.ServerInterceptor] = ()) -> list[grpc.aio.ServerInterceptor]:
+def standard_chain(
+    authentication: Sequence[grpc.aio.ServerInterceptor] = (),
+) -> list[grpc.aio.ServerInterceptor]:
     """The order every service uses; authentication runs inside the error mapping so its faults
     become statuses like any other."""
-    return [TracingInterceptor(), MetricsInterceptor(), LoggingInterceptor(), ErrorInterceptor(), *authentication]
+    return [
+        TracingInterceptor(),
+        MetricsInterceptor(),
+        LoggingInterceptor(),
+        ErrorInterceptor(),
+        *authentication,
+    ]

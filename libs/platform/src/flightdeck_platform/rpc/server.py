@@ -52,13 +52,20 @@ class GrpcEndpoint:
             self._server.add_generic_rpc_handlers((generic_handler(definition, servicer),))
         health_pb2_grpc.add_HealthServicer_to_server(self._health, self._server)
         reflection.enable_server_reflection(
-            [*(d.full_name for d, _ in self._services), health.SERVICE_NAME, reflection.SERVICE_NAME],
+            [
+                *(d.full_name for d, _ in self._services),
+                health.SERVICE_NAME,
+                reflection.SERVICE_NAME,
+            ],
             self._server,
         )
 
     async def start(self) -> int:
-        self.port = self._server.add_insecure_port(f"{self._settings.host}:{self._settings.grpc_port}")
+        self.port = self._server.add_insecure_port(
+            f"{self._settings.host}:{self._settings.grpc_port}"
+        )
         await self._server.start()
+        await self.set_serving(False)
         return self.port
 
     async def set_serving(self, serving: bool) -> None:

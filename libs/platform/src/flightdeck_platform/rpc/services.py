@@ -32,7 +32,9 @@ def implemented_methods(definition: ServiceDefinition, servicer: object | None) 
     ]
 
 
-def generic_handler(definition: ServiceDefinition, servicer: object | None) -> grpc.GenericRpcHandler:
+def generic_handler(
+    definition: ServiceDefinition, servicer: object | None
+) -> grpc.GenericRpcHandler:
     implemented = set(implemented_methods(definition, servicer))
     handlers = {}
     for method in definition.descriptor.methods:

@@ -1,0 +1,81 @@
+# nginx from Debian as the single edge: gRPC (h2c) and HTTP/1.1 in front of the services.
+# shellcheck shell=bash
+
+NGINX_DIR="$VAR_DIR/nginx"
+NGINX_CONF="$NGINX_DIR/nginx.conf"
+EDGE_PID_FILE="$RUN_DIR/edge.pid"
+EDGE_LOG="$LOG_DIR/edge.log"
+EDGE_ACCESS_LOG="$LOG_DIR/edge-access.log"
+
+PORTS[edge]="$FLIGHTDECK_EDGE_GRPC_PORT $FLIGHTDECK_EDGE_HTTP_PORT"
+MARKER[edge]="$NGINX_CONF"
+PROGRAM[edge]=nginx
+LOGS[edge]="$EDGE_LOG"
+READY_TIMEOUT[edge]=15
+STOP_TIMEOUT[edge]=15
+
+EDGE_TEMPLATE_VARS=(
+  VAR_DIR NGINX_DIR EDGE_PID_FILE EDGE_LOG EDGE_ACCESS_LOG EDGE_USER_DIRECTIVE
+  EDGE_GRPC_LISTEN_HTTP2 EDGE_HTTP2_DIRECTIVE
+  FLIGHTDECK_EDGE_GRPC_PORT FLIGHTDECK_EDGE_HTTP_PORT
+  FLIGHTDECK_ADMIN_GRPC_PORT FLIGHTDECK_ADMIN_HTTP_PORT
+  FLIGHTDECK_EVENTS_GATEWAY_GRPC_PORT FLIGHTDECK_EVENTS_GATEWAY_HTTP_PORT
+  FLIGHTDECK_DATAPROXY_GRPC_PORT FLIGHTDECK_DATAPROXY_HTTP_PORT
+  FLIGHTDECK_SIGNALS_GRPC_PORT FLIGHTDECK_SIGNALS_HTTP_PORT
+)
+
+edge_nginx() { nginx -p "$NGINX_DIR/" -e "$EDGE_LOG" "$@"; }
+
+# nginx 1.25.1 replaced `listen ... http2` with the `http2 on` directive (Debian 12 has 1.22).
+edge_detect_syntax() {
+  local version major minor patch
+  version=$(nginx -v 2>&1)
+  version=${version#*nginx/}
+  IFS=. read -r major minor patch <<<"${version%% *}"
+  if ((major > 1 || (major == 1 && (minor > 25 || (minor == 25 && patch >= 1))))); then
+    EDGE_GRPC_LISTEN_HTTP2="" EDGE_HTTP2_DIRECTIVE="http2 on;"
+  else
+    EDGE_GRPC_LISTEN_HTTP2=" http2" EDGE_HTTP2_DIRECTIVE=""
+  fi
+  # As root the workers would otherwise run as nobody, who may not reach var/ in the checkout.
+  EDGE_USER_DIRECTIVE=""
+  ((EUID != 0)) || EDGE_USER_DIRECTIVE="user $(id -un) $(id -gn);"
+}
+
+# Renders the config into $1 and checks it with `nginx -t`.
+edge_render() {
+  local output=$1 result
+  edge_detect_syntax
+  render_template "$LOCAL_DIR/nginx.conf.tmpl" "$output" "${EDGE_TEMPLATE_VARS[@]}"
+  result=$(edge_nginx -t -c "$output" 2>&1) || { printf '%s\n' "$result" >&2; die "edge: nginx -t rejected $output"; }
+}
+
+edge_prepare() {
+  mkdir -p "$NGINX_DIR/tmp"
+  edge_render "$NGINX_CONF"
+}
+
+edge_launch() { spawn "$EDGE_LOG" nginx -p "$NGINX_DIR/" -e "$EDGE_LOG" -c "$NGINX_CONF"; }
+
+# Any HTTP status proves nginx answers; the services behind it may still be down (502).
+edge_probe() {
+  (
+    exec 3<>"/dev/tcp/127.0.0.1/$FLIGHTDECK_EDGE_HTTP_PORT" || exit 1
+    printf 'GET /healthcheck HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3
+    read -r -t 5 status_line <&3 || exit 1
+    [[ $status_line =~ ^HTTP/1\.[01]\ [0-9]{3} ]]
+  ) 2>/dev/null
+}
+
+# A running edge picks up template or port changes with a graceful reload (same master pid).
+edge_refresh() {
+  local pid=$1
+  edge_render "$NGINX_CONF.new"
+  if cmp -s "$NGINX_CONF.new" "$NGINX_CONF"; then
+    rm -f "$NGINX_CONF.new"
+    return
+  fi
+  mv -f "$NGINX_CONF.new" "$NGINX_CONF"
+  kill -HUP "$pid"
+  say_component edge "config changed, reloaded (pid $pid)"
+}

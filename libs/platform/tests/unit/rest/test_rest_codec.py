@@ -1,0 +1,57 @@
+import json
+
+import pytest
+from flyteidl.admin import common_pb2, project_pb2
+
+from flightdeck_platform.rest.codec import BINARY, JSON, BodyError, negotiate
+
+
+@pytest.mark.parametrize(
+    ("content_type", "accept", "inbound", "outbound"),
+    [
+        (None, None, JSON, JSON),
+        ("application/json; charset=utf-8", "*/*", JSON, JSON),
+        ("application/octet-stream", "application/octet-stream", BINARY, BINARY),
+        ("application/x-protobuf", None, BINARY, BINARY),
+        ("application/octet-stream", "application/json", BINARY, JSON),
+        (None, "application/json, application/octet-stream;q=0.9", JSON, BINARY),
+        (None, "application/json, text/plain, */*", JSON, JSON),
+    ],
+)
+def test_negotiation(content_type: str, accept: str, inbound: object, outbound: object) -> None:
+    assert negotiate(content_type, accept) == (inbound, outbound)
+
+
+def test_json_uses_proto_names_and_emits_unpopulated_fields() -> None:
+    rendered = json.loads(JSON.encode(common_pb2.ResourceListRequest(limit=3)))
+    assert rendered["limit"] == 3
+    assert rendered["token"] == "" and rendered["filters"] == ""
+    assert "sort_by" not in rendered  # message fields have presence: unset is omitted
+
+
+def test_json_decode_accepts_both_name_styles_and_rejects_unknown_fields() -> None:
+    message = common_pb2.ResourceListRequest()
+    JSON.decode(b'{"sort_by": {"key": "k"}, "limit": 2, "id": {"project": "p"}}', message, None)
+    JSON.decode(b'{"sortBy": {"direction": "ASCENDING"}}', message, None)
+    assert message.sort_by.key == "k" and message.sort_by.direction == common_pb2.Sort.ASCENDING
+    for bad in (b'{"nope": 1}', b"{", b"[1]", b"[]", b"\xff"):
+        with pytest.raises(BodyError):
+            JSON.decode(bad, common_pb2.ResourceListRequest(), None)
+
+
+def test_body_field_decodes_into_that_field() -> None:
+    field = project_pb2.ProjectRegisterRequest.DESCRIPTOR.fields_by_name["project"]
+    message = project_pb2.ProjectRegisterRequest()
+    JSON.decode(b'{"id": "p1"}', message, field)
+    BINARY.decode(project_pb2.Project(name="n").SerializeToString(), message, field)
+    assert message.project.id == "p1" and message.project.name == "n"
+    assert json.loads(JSON.encode(message, field))["id"] == "p1"
+
+
+def test_binary_round_trip_and_garbage() -> None:
+    message = common_pb2.ResourceListRequest(limit=5, filters="eq(project,x)")
+    decoded = common_pb2.ResourceListRequest()
+    BINARY.decode(BINARY.encode(message), decoded, None)
+    assert decoded == message
+    with pytest.raises(BodyError):
+        BINARY.decode(b"\xff\xff\xff", common_pb2.ResourceListRequest(), None)

@@ -1,0 +1,63 @@
+"""The admin composition root serves GetVersion over gRPC and REST and reports readiness."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import grpc
+import httpx
+import pytest
+from flyteidl.admin import version_pb2
+from flyteidl.service import admin_pb2_grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from flightdeck_admin.server import build_host
+from flightdeck_admin.settings import AdminSettings
+from flightdeck_admin.store import mongo
+from flightdeck_platform.host import ServiceHost
+from flightdeck_platform.settings import MongoSettings, ServerSettings
+
+UNREACHABLE_MONGO = MongoSettings(url="mongodb://127.0.0.1:9/", server_selection_timeout_ms=100)
+
+
+@pytest.fixture
+async def host() -> AsyncIterator[ServiceHost]:
+    settings = AdminSettings(
+        server=ServerSettings(grpc_port=0, http_port=0), mongo=UNREACHABLE_MONGO
+    )
+    client = mongo.connect(settings.mongo, "test")
+    served = build_host(settings, client)
+    await served.start()
+    yield served
+    await served.stop()
+    await client.close()
+
+
+async def test_get_version_over_grpc(host: ServiceHost) -> None:
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{host.grpc_port}") as channel:
+        response = await admin_pb2_grpc.AdminServiceStub(channel).GetVersion(
+            version_pb2.GetVersionRequest()
+        )
+    assert response.control_plane_version.Version
+    assert response.control_plane_version.Build
+
+
+async def test_get_version_over_rest(host: ServiceHost) -> None:
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{host.http_port}") as client:
+        response = await client.get("/api/v1/version")
+    assert response.status_code == 200
+    assert response.json()["control_plane_version"]["Version"]
+
+
+async def test_not_ready_while_mongo_is_unreachable(host: ServiceHost) -> None:
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{host.http_port}") as client:
+        ready = await client.get("/readyz")
+        alive = await client.get("/healthcheck")
+    assert alive.status_code == 200
+    assert ready.status_code == 503
+    assert ready.json()["checks"]["mongo"].startswith("failing")
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{host.grpc_port}") as channel:
+        health = await health_pb2_grpc.HealthStub(channel).Check(
+            health_pb2.HealthCheckRequest(service="flyteadmin")
+        )
+    assert health.status == health_pb2.HealthCheckResponse.NOT_SERVING

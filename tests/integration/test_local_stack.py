@@ -1,0 +1,115 @@
+"""The real dependencies that deploy/local/up runs: Kafka, FerretDB and Redis answer the
+drivers the services use, and a second `up` leaves the running stack alone."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from pathlib import Path
+
+import pytest
+import redis.asyncio as aioredis
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.structs import ConsumerRecord
+from pymongo import AsyncMongoClient
+from pymongo.errors import DuplicateKeyError
+
+pytestmark = pytest.mark.integration
+
+COMPONENTS = ("kafka", "ferretdb", "redis", "edge")
+
+
+def _unique(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:16]}"
+
+
+async def _produce(
+    bootstrap: str, topic: str, key: bytes, value: bytes, headers: list[tuple[str, bytes]]
+) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, value=value, key=key, headers=headers)
+    finally:
+        await producer.stop()
+
+
+async def _consume_one(bootstrap: str, topic: str) -> ConsumerRecord[bytes, bytes]:
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=_unique("it-group"),
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    try:
+        return await asyncio.wait_for(consumer.getone(), timeout=30)
+    finally:
+        await consumer.stop()
+
+
+async def test_kafka_returns_the_produced_key_value_and_headers(kafka_bootstrap: str) -> None:
+    topic = _unique("it-local-stack")
+    headers = [("traceparent", b"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")]
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])
+        await _produce(kafka_bootstrap, topic, b"execution-1", b"payload", headers)
+        record = await _consume_one(kafka_bootstrap, topic)
+        await admin.delete_topics([topic])
+    finally:
+        await admin.close()
+    assert (record.key, record.value) == (b"execution-1", b"payload")
+    assert list(record.headers) == headers
+
+
+async def test_ferretdb_enforces_a_unique_index(mongo_url: str) -> None:
+    client: AsyncMongoClient = AsyncMongoClient(mongo_url, serverSelectionTimeoutMS=5000)
+    database = client[_unique("it")]
+    try:
+        executions = database["executions"]
+        first = {"_id": "a", "name": "exec-1", "phase": "RUNNING"}
+        await executions.insert_one(first)
+        await executions.create_index("name", unique=True)
+        with pytest.raises(DuplicateKeyError):
+            await executions.insert_one({"_id": "b", "name": "exec-1", "phase": "QUEUED"})
+        found = await executions.find({}).to_list()
+    finally:
+        await client.drop_database(database.name)
+        await client.close()
+    assert found == [first]
+
+
+async def test_redis_round_trips_and_appends_to_its_log(redis_url: str) -> None:
+    client = aioredis.Redis.from_url(redis_url)
+    key = _unique("it")
+    try:
+        await client.set(key, b"signal-value", ex=60)
+        value = await client.get(key)
+        appendonly = await client.config_get("appendonly")
+        await client.delete(key)
+    finally:
+        await client.aclose()
+    assert value == b"signal-value"
+    assert appendonly == {"appendonly": "yes"}
+
+
+def _pids(run_dir: Path) -> dict[str, str]:
+    return {c: (run_dir / f"{c}.pid").read_text().strip() for c in COMPONENTS}
+
+
+async def test_a_second_up_changes_nothing(repo_root: Path) -> None:
+    before = _pids(repo_root / "var" / "run")
+    process = await asyncio.create_subprocess_exec(
+        str(repo_root / "deploy" / "local" / "up"),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await asyncio.wait_for(process.communicate(), timeout=30)
+    text = output.decode()
+    assert process.returncode == 0, text
+    assert text.count("already running") == len(COMPONENTS), text
+    assert _pids(repo_root / "var" / "run") == before
