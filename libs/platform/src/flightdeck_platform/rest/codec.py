@@ -87,9 +87,33 @@ def _media_type(value: str) -> str:
 
 
 def _to_dict(message: Message) -> dict[str, object]:
-    return json_format.MessageToDict(
+    rendered = json_format.MessageToDict(
         message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
     )
+    _add_unset_messages(message, rendered)
+    return rendered
+
+
+def _add_unset_messages(message: Message, rendered: dict[str, object]) -> None:
+    """Unset message fields as ``null``: Go's protojson with EmitUnpopulated (what flyteadmin
+    answers) writes them, Python's json_format leaves them out. Oneof members stay out in both."""
+    for field in message.DESCRIPTOR.fields:
+        if field.message_type is None or field.containing_oneof is not None:
+            continue
+        if field.message_type.full_name.startswith("google.protobuf."):
+            rendered.setdefault(field.name, None)
+        elif field.is_repeated:
+            _add_unset_in_elements(getattr(message, field.name), rendered.get(field.name))
+        elif not message.HasField(field.name):
+            rendered[field.name] = None
+        else:
+            _add_unset_messages(getattr(message, field.name), rendered[field.name])  # type: ignore[arg-type]
+
+
+def _add_unset_in_elements(elements: object, rendered: object) -> None:
+    if isinstance(rendered, list):
+        for element, shown in zip(elements, rendered, strict=True):  # type: ignore[call-overload]
+            _add_unset_messages(element, shown)
 
 
 def _submessage(message: Message, field: FieldDescriptor) -> Message:

@@ -26,7 +26,7 @@ def test_json_uses_proto_names_and_emits_unpopulated_fields() -> None:
     rendered = json.loads(JSON.encode(common_pb2.ResourceListRequest(limit=3)))
     assert rendered["limit"] == 3
     assert rendered["token"] == "" and rendered["filters"] == ""
-    assert "sort_by" not in rendered  # message fields have presence: unset is omitted
+    assert rendered["sort_by"] is None  # unset messages are null, as Go's EmitUnpopulated writes
 
 
 def test_json_decode_accepts_both_name_styles_and_rejects_unknown_fields() -> None:
@@ -55,3 +55,20 @@ def test_binary_round_trip_and_garbage() -> None:
     assert decoded == message
     with pytest.raises(BodyError):
         BINARY.decode(b"\xff\xff\xff", common_pb2.ResourceListRequest(), None)
+
+
+def test_unset_messages_are_null_at_every_depth_but_oneofs_stay_out() -> None:
+    from flyteidl.admin import task_pb2
+    from flyteidl.core import compiler_pb2, identifier_pb2, tasks_pb2
+
+    task = task_pb2.Task(
+        id=identifier_pb2.Identifier(name="t"),
+        closure=task_pb2.TaskClosure(compiled_task=compiler_pb2.CompiledTask()),
+    )
+    rendered = json.loads(JSON.encode(task))
+    assert rendered["closure"]["created_at"] is None
+    assert rendered["closure"]["compiled_task"]["template"] is None
+    assert rendered["short_description"] == ""
+    template = json.loads(JSON.encode(tasks_pb2.TaskTemplate()))
+    assert "container" not in template and "k8s_pod" not in template  # the target oneof
+    assert template["interface"] is None
