@@ -45,4 +45,4 @@ down: ## Stop what deploy/local/up started
 	@$(LOCAL)/down
 
 status: ## Show the local stack's processes
-	@$(LOCAL)/status
+	@$(LOCAL)/status || true

@@ -24,6 +24,7 @@ declare -A PORTS=()         # ports that must all answer, the first one is shown
 declare -A MARKER=()        # a string only our process has in /proc/<pid>/cmdline
 declare -A PROGRAM=()       # basename of argv[0] (nginx retitles its master to "nginx: ...")
 declare -A LOGS=()          # logs whose tail is shown when the component fails
+# shellcheck disable=SC2034 # read by up
 declare -A READY_TIMEOUT=() # seconds
 declare -A STOP_TIMEOUT=()  # seconds before SIGKILL
 
@@ -42,12 +43,26 @@ die() {
   exit 1
 }
 
+declare -A LOG_START=() # log -> byte offset (1-based) where this run's lines begin
+
+# Remembers where a component's logs end, so a failure shows only what this run wrote.
+mark_logs() {
+  local log size
+  for log in ${LOGS[$1]}; do
+    size=$(stat -c %s "$log" 2>/dev/null || echo 0)
+    LOG_START[$log]=$((size + 1))
+  done
+}
+
 show_logs() {
-  local log
+  local log start lines
   for log in ${LOGS[$1]}; do
     [[ -s $log ]] || continue
-    printf '[%s] --- last lines of %s ---\n' "$SCRIPT" "$log" >&2
-    tail -n 40 "$log" >&2
+    start=${LOG_START[$log]:-1}
+    (($(stat -c %s "$log") + 1 >= start)) || start=1 # rotated since marked
+    lines=$(tail -c "+$start" "$log" | tail -n 40)
+    [[ -n $lines ]] || continue
+    printf '[%s] --- last lines of %s ---\n%s\n' "$SCRIPT" "$log" "$lines" >&2
   done
 }
 
@@ -140,12 +155,20 @@ wait_gone() {
   done
 }
 
-# Starts a command in its own session, detached from the terminal; prints its pid.
+# Starts a command in its own session, detached from the terminal; prints its pid. The
+# server must not inherit the stack lock's descriptor, or it would hold the lock forever.
 spawn() {
   local log=$1
   shift
-  setsid "$@" </dev/null >>"$log" 2>&1 &
+  setsid "$@" </dev/null >>"$log" 2>&1 9>&- &
   printf '%s\n' "$!"
+}
+
+# Serialises up and down, so two callers never start or stop the same component at once.
+lock_stack() {
+  mkdir -p "$RUN_DIR"
+  exec 9>"$RUN_DIR/stack.lock"
+  flock -w 300 9 || die "another deploy/local up/down has held $RUN_DIR/stack.lock for 300s"
 }
 
 # Stops pid $2 of component $1: SIGTERM, then SIGKILL after its stop timeout. A process we
@@ -248,7 +271,9 @@ ensure_packages() {
       edge) mapfile -t -O "${#missing[@]}" missing < <(need nginx nginx) ;;
     esac
   done
-  ((${#missing[@]} == 0)) || apt_install $(printf '%s\n' "${missing[@]}" | sort -u)
+  ((${#missing[@]})) || return 0
+  mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+  apt_install "${missing[@]}"
 }
 
 make_dirs() { mkdir -p "$LOG_DIR" "$RUN_DIR" "$BIN_DIR"; }

@@ -1,5 +1,5 @@
 # nginx from Debian as the single edge: gRPC (h2c) and HTTP/1.1 in front of the services.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # its tables and template values are read by lib.sh
 
 NGINX_DIR="$VAR_DIR/nginx"
 NGINX_CONF="$NGINX_DIR/nginx.conf"
@@ -7,12 +7,12 @@ EDGE_PID_FILE="$RUN_DIR/edge.pid"
 EDGE_LOG="$LOG_DIR/edge.log"
 EDGE_ACCESS_LOG="$LOG_DIR/edge-access.log"
 
-PORTS[edge]="$FLIGHTDECK_EDGE_GRPC_PORT $FLIGHTDECK_EDGE_HTTP_PORT"
-MARKER[edge]="$NGINX_CONF"
-PROGRAM[edge]=nginx
-LOGS[edge]="$EDGE_LOG"
-READY_TIMEOUT[edge]=15
-STOP_TIMEOUT[edge]=15
+PORTS["edge"]="$FLIGHTDECK_EDGE_GRPC_PORT $FLIGHTDECK_EDGE_HTTP_PORT"
+MARKER["edge"]="$NGINX_CONF"
+PROGRAM["edge"]=nginx
+LOGS["edge"]="$EDGE_LOG"
+READY_TIMEOUT["edge"]=15
+STOP_TIMEOUT["edge"]=15
 
 EDGE_TEMPLATE_VARS=(
   VAR_DIR NGINX_DIR EDGE_PID_FILE EDGE_LOG EDGE_ACCESS_LOG EDGE_USER_DIRECTIVE
@@ -57,13 +57,14 @@ edge_prepare() {
 
 edge_launch() { spawn "$EDGE_LOG" nginx -p "$NGINX_DIR/" -e "$EDGE_LOG" -c "$NGINX_CONF"; }
 
-# Any HTTP status proves nginx answers; the services behind it may still be down (502).
+# nginx itself must answer HTTP. An HTTP/1.1 request without Host gets its own 400, so the
+# probe neither needs a service behind the edge nor leaves "upstream refused" in the log.
 edge_probe() {
   (
     exec 3<>"/dev/tcp/127.0.0.1/$FLIGHTDECK_EDGE_HTTP_PORT" || exit 1
-    printf 'GET /healthcheck HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3
+    printf 'GET / HTTP/1.1\r\nConnection: close\r\n\r\n' >&3
     read -r -t 5 status_line <&3 || exit 1
-    [[ $status_line =~ ^HTTP/1\.[01]\ [0-9]{3} ]]
+    [[ $status_line =~ ^HTTP/1\.1\ 400 ]]
   ) 2>/dev/null
 }
 

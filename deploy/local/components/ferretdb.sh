@@ -1,16 +1,16 @@
 # FerretDB 1.x (MongoDB wire protocol) on SQLite files.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # its tables and template values are read by lib.sh
 
 FERRETDB_VERSION=v1.24.2
 FERRETDB_BIN="$BIN_DIR/ferretdb"
 FERRETDB_DIR="$VAR_DIR/ferretdb"
 
-PORTS[ferretdb]="$FLIGHTDECK_MONGO_PORT"
-MARKER[ferretdb]="$FERRETDB_BIN"
-PROGRAM[ferretdb]=ferretdb
-LOGS[ferretdb]="$LOG_DIR/ferretdb.log"
-READY_TIMEOUT[ferretdb]=30
-STOP_TIMEOUT[ferretdb]=15
+PORTS["ferretdb"]="$FLIGHTDECK_MONGO_PORT"
+MARKER["ferretdb"]="$FERRETDB_BIN"
+PROGRAM["ferretdb"]=ferretdb
+LOGS["ferretdb"]="$LOG_DIR/ferretdb.log"
+READY_TIMEOUT["ferretdb"]=30
+STOP_TIMEOUT["ferretdb"]=15
 
 # A plain `go install .../cmd/ferretdb@version` builds a binary that panics at start: the
 # version is read from build/version/version.txt, which the module zip does not contain.

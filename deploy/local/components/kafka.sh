@@ -1,5 +1,5 @@
 # Kafka (KRaft, one combined broker+controller node) run straight from Maven Central jars.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # its tables and template values are read by lib.sh
 
 KAFKA_DIR="$VAR_DIR/kafka"
 KAFKA_LIB="$KAFKA_DIR/lib"
@@ -8,12 +8,12 @@ KAFKA_PROPERTIES="$KAFKA_DIR/server.properties"
 KAFKA_POM="$LOCAL_DIR/kafka/pom.xml"
 : "${FLIGHTDECK_KAFKA_HEAP_OPTS:=-Xms256m -Xmx512m}"
 
-PORTS[kafka]="$FLIGHTDECK_KAFKA_PORT $FLIGHTDECK_KAFKA_CONTROLLER_PORT"
-MARKER[kafka]="$KAFKA_PROPERTIES"
-PROGRAM[kafka]=java
-LOGS[kafka]="$LOG_DIR/kafka.out.log $LOG_DIR/kafka.log"
-READY_TIMEOUT[kafka]=90
-STOP_TIMEOUT[kafka]=60
+PORTS["kafka"]="$FLIGHTDECK_KAFKA_PORT $FLIGHTDECK_KAFKA_CONTROLLER_PORT"
+MARKER["kafka"]="$KAFKA_PROPERTIES"
+PROGRAM["kafka"]=java
+LOGS["kafka"]="$LOG_DIR/kafka.out.log $LOG_DIR/kafka.log"
+READY_TIMEOUT["kafka"]=90
+STOP_TIMEOUT["kafka"]=60
 
 kafka_version() { sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$KAFKA_POM"; }
 

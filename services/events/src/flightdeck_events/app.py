@@ -47,3 +47,7 @@ async def serve(settings: ProjectorSettings) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     run_service(SERVICE_NAME, ProjectorSettings, serve, argv)
+
+
+if __name__ == "__main__":
+    main()

@@ -36,3 +36,7 @@ async def serve(settings: GatewaySettings) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     run_service(SERVICE_NAME, GatewaySettings, serve, argv)
+
+
+if __name__ == "__main__":
+    main()
