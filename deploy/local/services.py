@@ -177,25 +177,31 @@ Ctrl-C stops the services; `make down` stops Kafka, FerretDB, Redis and nginx.
 """
 
 
+def _first_exited(processes: dict[str, subprocess.Popen[bytes]]) -> str | None:
+    return next((name for name, p in processes.items() if p.poll() is not None), None)
+
+
 def run_foreground() -> int:
+    """Ctrl-C reaches the whole process group: the services stop themselves, and this loop
+    only has to tell that shutdown from a service dying on its own."""
     processes: dict[str, subprocess.Popen[bytes]] = {}
     stopping = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.set())
     try:
         for service in SERVICES:
             processes[service.name] = start(service, "text", subprocess.PIPE)
-            threading.Thread(
+            relay = threading.Thread(
                 target=_relay, args=(service.name, processes[service.name].stdout), daemon=True
-            ).start()
+            )
+            relay.start()
         wait_ready(SERVICES, processes)
         print(banner(), flush=True)
-        while not stopping.is_set():
-            if any(p.poll() is not None for p in processes.values()):
-                print("[run] a service exited; stopping the others", file=sys.stderr)
+        while not stopping.wait(0.5):
+            exited = _first_exited(processes)
+            if exited is not None and not stopping.wait(1.0):
+                print(f"[run] {exited} exited; stopping the others", file=sys.stderr)
                 return 1
-            stopping.wait(0.5)
-    except KeyboardInterrupt:
-        pass
     finally:
         print("\n[run] stopping services", file=sys.stderr)
         stop(processes)

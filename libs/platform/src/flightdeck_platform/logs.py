@@ -13,7 +13,8 @@ from opentelemetry import trace
 from flightdeck_platform.settings import LoggingSettings
 
 _STANDARD_ATTRIBUTES = frozenset(
-    logging.LogRecord("", 0, "", 0, "", None, None).__dict__.keys() | {"message", "asctime"}
+    logging.LogRecord("", 0, "", 0, "", None, None).__dict__.keys()
+    | {"message", "asctime", "color_message"}  # uvicorn adds a colored copy of the message
 )
 
 
@@ -73,5 +74,6 @@ def configure_logging(settings: LoggingSettings, service: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.level.upper())
-    for noisy in ("aiokafka", "pymongo", "uvicorn.access"):
+    # uvicorn.error announces "Press CTRL+C", which is the host's business, not uvicorn's.
+    for noisy in ("aiokafka", "pymongo", "uvicorn.access", "uvicorn.error"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
