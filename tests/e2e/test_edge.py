@@ -113,6 +113,16 @@ async def test_rest_query_parameters_are_validated_against_the_request(edge_http
     assert good.status_code == 501 and "AdminService/ListProjects" in good.json()["message"]
 
 
+async def test_rest_path_parameters_are_typed_by_the_request(edge_http_url: str) -> None:
+    async with httpx.AsyncClient(base_url=edge_http_url) as client:
+        by_number = await client.get("/api/v1/named_entities/1/flytesnacks/development")
+        not_an_enum = await client.get("/api/v1/named_entities/tasks/flytesnacks/development")
+    assert by_number.status_code == 501
+    assert "AdminService/ListNamedEntities" in by_number.json()["message"]
+    assert not_an_enum.status_code == 400
+    assert "resource_type" in not_an_enum.json()["message"]
+
+
 async def test_rest_routes_reach_each_service(edge_http_url: str) -> None:
     async with httpx.AsyncClient(base_url=edge_http_url) as client:
         upload = await client.post("/api/v1/dataproxy/artifact_urn", json={"project": "p"})

@@ -1,0 +1,38 @@
+"""Real flytekit against the edge: one endpoint, no auth flow, our statuses read as intended."""
+
+from __future__ import annotations
+
+import grpc
+import httpx
+import pytest
+from flytekit.clients.friendly import SynchronousFlyteClient
+from flytekit.configuration import PlatformConfig
+from flytekit.exceptions.system import FlyteSystemException
+from prometheus_client.parser import text_string_to_metric_families
+
+pytestmark = [pytest.mark.integration, pytest.mark.e2e]
+
+
+def _auth_metadata_calls(edge_http_url: str) -> float:
+    metrics = httpx.get(f"{edge_http_url}/metrics").text
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(metrics)
+        for sample in family.samples
+        if sample.name == "grpc_server_started_total"
+        and sample.labels["grpc_service"] == "flyteidl.service.AuthMetadataService"
+    )
+
+
+def test_flytekit_sees_unimplemented_without_starting_a_login(
+    edge_grpc_target: str, edge_http_url: str
+) -> None:
+    before = _auth_metadata_calls(edge_http_url)
+    client = SynchronousFlyteClient(PlatformConfig(endpoint=edge_grpc_target, insecure=True))
+    with pytest.raises(FlyteSystemException) as raised:
+        client.list_projects()
+    cause = raised.value.__cause__
+    assert isinstance(cause, grpc.RpcError)
+    assert cause.code() is grpc.StatusCode.UNIMPLEMENTED
+    assert "AdminService/ListProjects" in cause.details()
+    assert _auth_metadata_calls(edge_http_url) == before
