@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import grpc
@@ -18,6 +18,7 @@ import uvicorn
 from flightdeck_platform import readiness
 from flightdeck_platform.http_app import build_http_app
 from flightdeck_platform.rest import RestGateway
+from flightdeck_platform.retry import keep_trying
 from flightdeck_platform.rpc.interceptors import standard_chain
 from flightdeck_platform.rpc.server import GrpcEndpoint
 from flightdeck_platform.settings import ServerSettings
@@ -25,6 +26,8 @@ from flightdeck_proto.routes import routes_of
 from flightdeck_proto.services import ServiceDefinition
 
 READINESS_INTERVAL_SECONDS = 5.0
+
+Connect = Callable[[], Awaitable[object]]
 
 _log = logging.getLogger("flightdeck.host")
 
@@ -43,12 +46,18 @@ class ServiceHost:
     settings: ServerSettings
     services: Sequence[tuple[ServiceDefinition, object | None]] = ()
     probes: Mapping[str, readiness.Probe] = field(default_factory=dict)
+    connectors: Mapping[str, Connect] = field(default_factory=dict)
+    """Dependencies to connect in the background, retried until they answer (``keep_trying``)."""
     health_names: Sequence[str] = ()
     authentication: Sequence[grpc.aio.ServerInterceptor] = ()
     grpc_port: int = 0
     http_port: int = 0
 
     async def start(self) -> None:
+        self._connecting = [
+            asyncio.create_task(keep_trying(connect, name))
+            for name, connect in self.connectors.items()
+        ]
         self._grpc: GrpcEndpoint | None = None
         self._channel: grpc.aio.Channel | None = None
         rest = None
@@ -109,9 +118,10 @@ class ServiceHost:
             await asyncio.sleep(READINESS_INTERVAL_SECONDS)
 
     async def stop(self) -> None:
-        self._watcher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._watcher
+        for task in (self._watcher, *self._connecting):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         if self._grpc is not None:
             await self._grpc.stop(self.settings.shutdown_grace_seconds)
         if self._channel is not None:

@@ -5,8 +5,6 @@ It serves no gRPC; its HTTP port answers /healthcheck, /readyz and /metrics.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Sequence
 
 from faststream.kafka import KafkaBroker
@@ -14,7 +12,6 @@ from faststream.kafka import KafkaBroker
 from flightdeck_events.settings import ProjectorSettings
 from flightdeck_platform.entrypoint import run_service
 from flightdeck_platform.host import ServiceHost
-from flightdeck_platform.retry import keep_trying
 
 SERVICE_NAME = "flightdeck-events-projector"
 
@@ -30,18 +27,15 @@ async def _broker_answers(broker: KafkaBroker) -> None:
 
 async def serve(settings: ProjectorSettings) -> None:
     broker = build_broker(settings)
-    connecting = asyncio.create_task(keep_trying(broker.start, "kafka"))
     host = ServiceHost(
         name=SERVICE_NAME,
         settings=settings.server,
         probes={"kafka": lambda: _broker_answers(broker)},
+        connectors={"kafka": broker.start},
     )
     try:
         await host.run_until_signalled()
     finally:
-        connecting.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await connecting
         await broker.stop()
 
 

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Sequence
 
 from flightdeck_events.settings import GatewaySettings
 from flightdeck_events.store import kafka
 from flightdeck_platform.entrypoint import run_service
 from flightdeck_platform.host import ServiceHost
-from flightdeck_platform.retry import keep_trying
 from flightdeck_proto import services
 
 SERVICE_NAME = "flightdeck-events-gateway"
@@ -18,19 +15,16 @@ SERVICE_NAME = "flightdeck-events-gateway"
 
 async def serve(settings: GatewaySettings) -> None:
     producer = kafka.producer(settings.kafka)
-    connecting = asyncio.create_task(keep_trying(producer.start, "kafka"))
     host = ServiceHost(
         name=SERVICE_NAME,
         settings=settings.server,
         services=[(services.ADMIN, None)],
         probes={"kafka": lambda: kafka.ping(producer)},
+        connectors={"kafka": producer.start},
     )
     try:
         await host.run_until_signalled()
     finally:
-        connecting.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await connecting
         await producer.stop()
 
 

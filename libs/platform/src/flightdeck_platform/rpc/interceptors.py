@@ -63,6 +63,22 @@ class UnaryInterceptor(grpc.aio.ServerInterceptor):
         raise NotImplementedError
 
 
+async def _call_then_report(
+    behavior: Behavior,
+    request: Any,
+    context: grpc.aio.ServicerContext,
+    report: Callable[[grpc.StatusCode], None],
+) -> Any:
+    """Run the call and hand its final status code to ``report``, whether it returned or raised."""
+    failed = True
+    try:
+        response = await behavior(request, context)
+        failed = False
+        return response
+    finally:
+        report(_final_code(context, failed))
+
+
 class TracingInterceptor(UnaryInterceptor):
     """A server span per call, continuing the caller's W3C trace context."""
 
@@ -81,16 +97,13 @@ class TracingInterceptor(UnaryInterceptor):
                 record_exception=False,
                 set_status_on_exception=False,
             ) as span:
-                failed = True
-                try:
-                    response = await behavior(request, context)
-                    failed = False
-                    return response
-                finally:
-                    code = _final_code(context, failed)
+
+                def report(code: grpc.StatusCode) -> None:
                     span.set_attribute("rpc.grpc.status_code", code.value[0])
                     if code is not grpc.StatusCode.OK:
                         span.set_status(trace.StatusCode.ERROR, code.name)
+
+                return await _call_then_report(behavior, request, context, report)
         finally:
             otel_context.detach(token)
 
@@ -100,16 +113,13 @@ class MetricsInterceptor(UnaryInterceptor):
         service, name = split_method(method)
         metrics.GRPC_STARTED.labels(service, name).inc()
         started = time.perf_counter()
-        failed = True
-        try:
-            response = await behavior(request, context)
-            failed = False
-            return response
-        finally:
-            metrics.GRPC_HANDLING_SECONDS.labels(service, name).observe(
-                time.perf_counter() - started
-            )
-            metrics.GRPC_HANDLED.labels(service, name, _final_code(context, failed).name).inc()
+
+        def report(code: grpc.StatusCode) -> None:
+            elapsed = time.perf_counter() - started
+            metrics.GRPC_HANDLING_SECONDS.labels(service, name).observe(elapsed)
+            metrics.GRPC_HANDLED.labels(service, name, code.name).inc()
+
+        return await _call_then_report(behavior, request, context, report)
 
 
 class LoggingInterceptor(UnaryInterceptor):
@@ -117,25 +127,15 @@ class LoggingInterceptor(UnaryInterceptor):
 
     async def around(self, method, metadata, behavior, request, context):  # type: ignore[no-untyped-def]
         started = time.perf_counter()
-        failed = True
-        try:
-            response = await behavior(request, context)
-            failed = False
-            return response
-        finally:
-            code = _final_code(context, failed)
+
+        def report(code: grpc.StatusCode) -> None:
             level = _level_for(code)
             if _log.isEnabledFor(level):
-                _log.log(
-                    level,
-                    "rpc finished",
-                    extra={
-                        "rpc_method": method,
-                        "grpc_code": code.name,
-                        "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-                        "peer": context.peer(),
-                    },
-                )
+                elapsed_ms = round((time.perf_counter() - started) * 1000, 3)
+                fields = {"rpc_method": method, "grpc_code": code.name, "duration_ms": elapsed_ms}
+                _log.log(level, "rpc finished", extra={**fields, "peer": context.peer()})
+
+        return await _call_then_report(behavior, request, context, report)
 
 
 def _level_for(code: grpc.StatusCode) -> int:
