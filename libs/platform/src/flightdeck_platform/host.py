@@ -26,6 +26,8 @@ from flightdeck_proto.routes import routes_of
 from flightdeck_proto.services import ServiceDefinition
 
 READINESS_INTERVAL_SECONDS = 5.0
+UNREADY_INTERVAL_SECONDS = 0.5
+"""Probe often until ready, so gRPC health turns SERVING soon after the dependencies answer."""
 
 Connect = Callable[[], Awaitable[object]]
 
@@ -79,7 +81,7 @@ class ServiceHost:
                 self._channel,
                 reject_unknown_query=False,
             )
-        await self._start_http(build_http_app(self.probes, rest))
+        await self._start_http(build_http_app(self.refresh_readiness, rest))
         self._watcher = asyncio.create_task(self._watch_readiness())
         _log.info(
             "service started",
@@ -110,12 +112,18 @@ class ServiceHost:
             await asyncio.sleep(0.01)
         self.http_port = self._http.servers[0].sockets[0].getsockname()[1]
 
+    async def refresh_readiness(self) -> dict[str, str]:
+        """Probe the dependencies and publish the outcome to gRPC health as well, so /readyz
+        and health checks never disagree."""
+        results = await readiness.check(self.probes)
+        if self._grpc is not None:
+            await self._grpc.set_serving(readiness.all_ok(results))
+        return results
+
     async def _watch_readiness(self) -> None:
         while True:
-            ready = readiness.all_ok(await readiness.check(self.probes))
-            if self._grpc is not None:
-                await self._grpc.set_serving(ready)
-            await asyncio.sleep(READINESS_INTERVAL_SECONDS)
+            ready = readiness.all_ok(await self.refresh_readiness())
+            await asyncio.sleep(READINESS_INTERVAL_SECONDS if ready else UNREADY_INTERVAL_SECONDS)
 
     async def stop(self) -> None:
         for task in (self._watcher, *self._connecting):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
@@ -14,12 +14,16 @@ from starlette.types import ASGIApp
 from flightdeck_platform import readiness
 
 
-def build_http_app(probes: Mapping[str, readiness.Probe], rest: ASGIApp | None = None) -> Starlette:
+def build_http_app(
+    check_readiness: Callable[[], Awaitable[Mapping[str, str]]], rest: ASGIApp | None = None
+) -> Starlette:
+    """``check_readiness`` probes the dependencies now, so /readyz never reports stale news."""
+
     async def healthcheck(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
     async def readyz(request: Request) -> Response:
-        results = await readiness.check(probes)
+        results = await check_readiness()
         status = 200 if readiness.all_ok(results) else 503
         return JSONResponse({"ready": status == 200, "checks": results}, status_code=status)
 

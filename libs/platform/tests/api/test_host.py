@@ -1,0 +1,45 @@
+"""A ServiceHost's /readyz and gRPC health tell the same story at every moment."""
+
+from __future__ import annotations
+
+import grpc
+import httpx
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from flightdeck_platform.host import ServiceHost
+from flightdeck_platform.settings import ServerSettings
+from flightdeck_proto import services
+
+
+async def test_readyz_and_health_agree_as_a_dependency_comes_and_goes() -> None:
+    dependency_up = False
+
+    async def probe() -> None:
+        if not dependency_up:
+            raise ConnectionRefusedError("dependency is down")
+
+    host = ServiceHost(
+        name="test",
+        settings=ServerSettings(grpc_port=0, http_port=0),
+        services=[(services.SIGNAL, None)],
+        probes={"dependency": probe},
+    )
+    await host.start()
+    try:
+        async with (
+            httpx.AsyncClient(base_url=f"http://127.0.0.1:{host.http_port}") as http,
+            grpc.aio.insecure_channel(f"127.0.0.1:{host.grpc_port}") as channel,
+        ):
+            health = health_pb2_grpc.HealthStub(channel)
+            for up, http_status, serving in (
+                (False, 503, health_pb2.HealthCheckResponse.NOT_SERVING),
+                (True, 200, health_pb2.HealthCheckResponse.SERVING),
+                (False, 503, health_pb2.HealthCheckResponse.NOT_SERVING),
+            ):
+                dependency_up = up
+                assert (await http.get("/readyz")).status_code == http_status
+                for name in ("", "flyteidl.service.SignalService"):
+                    answer = await health.Check(health_pb2.HealthCheckRequest(service=name))
+                    assert answer.status == serving, (up, name)
+    finally:
+        await host.stop()
