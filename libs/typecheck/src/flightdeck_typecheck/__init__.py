@@ -1,0 +1,1 @@
+"""Flyte literal type rules shared by the compiler, execution creation and signals."""
