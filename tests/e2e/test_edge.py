@@ -128,11 +128,12 @@ async def test_rest_routes_reach_each_service(edge_http_url: str) -> None:
         upload = await client.post("/api/v1/dataproxy/artifact_urn", json={"project": "p"})
         signal = await client.post("/api/v1/signals", json={})
         event = await client.post("/api/v1/events/workflows", json={})
-        project = await client.put("/api/v1/projects/p1", json={"name": "n"})
+        project = await client.put("/api/v1/projects/never-registered", json={"name": "n"})
     assert "DataProxyService/CreateUploadLocation" in upload.json()["message"]
     assert "SignalService/SetSignal" in signal.json()["message"]
     assert "AdminService/CreateWorkflowEvent" in event.json()["message"]
-    assert "AdminService/UpdateProject" in project.json()["message"]
+    assert project.status_code == 404
+    assert project.json()["message"] == "project [never-registered] not found"
 
 
 async def test_healthcheck_and_metrics_over_http(edge_http_url: str) -> None:

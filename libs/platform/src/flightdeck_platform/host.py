@@ -21,6 +21,7 @@ from flightdeck_platform.rest import RestGateway
 from flightdeck_platform.retry import keep_trying
 from flightdeck_platform.rpc.interceptors import standard_chain
 from flightdeck_platform.rpc.server import GrpcEndpoint
+from flightdeck_platform.rpc.services import Servicers
 from flightdeck_platform.settings import ServerSettings
 from flightdeck_proto.routes import routes_of
 from flightdeck_proto.services import ServiceDefinition
@@ -46,7 +47,7 @@ class _EmbeddedUvicorn(uvicorn.Server):
 class ServiceHost:
     name: str
     settings: ServerSettings
-    services: Sequence[tuple[ServiceDefinition, object | None]] = ()
+    services: Sequence[tuple[ServiceDefinition, Servicers]] = ()
     probes: Mapping[str, readiness.Probe] = field(default_factory=dict)
     connectors: Mapping[str, Connect] = field(default_factory=dict)
     """Dependencies to connect in the background, retried until they answer (``keep_trying``)."""

@@ -1,4 +1,4 @@
-"""Composition root of the admin service: settings → clients → servicers → host."""
+"""Composition root of the admin service: settings → clients → stores → use cases → APIs → host."""
 
 from __future__ import annotations
 
@@ -6,10 +6,14 @@ from collections.abc import Sequence
 
 from pymongo import AsyncMongoClient
 
-from flightdeck_admin.api.admin_servicer import AdminServicer
+from flightdeck_admin.api.projects import ProjectsApi
+from flightdeck_admin.api.version import VersionApi
 from flightdeck_admin.domain.build import ControlPlaneVersion
+from flightdeck_admin.service.projects import Projects
 from flightdeck_admin.settings import AdminSettings
-from flightdeck_admin.store import mongo
+from flightdeck_admin.store import indexes, mongo
+from flightdeck_admin.store.projects import COLLECTION as PROJECTS
+from flightdeck_admin.store.projects import MongoProjectStore
 from flightdeck_platform.build_info import build_info
 from flightdeck_platform.entrypoint import run_service
 from flightdeck_platform.host import ServiceHost
@@ -20,18 +24,24 @@ SERVICE_NAME = "flightdeck-admin"
 
 def build_host(settings: AdminSettings, client: AsyncMongoClient) -> ServiceHost:
     info = build_info(SERVICE_NAME)
-    admin = AdminServicer(ControlPlaneVersion(info.version, info.commit, info.built_at))
+    database = client[settings.mongo.database]
+    projects = Projects(MongoProjectStore(database[PROJECTS]), settings.domains)
+    admin_apis = [
+        VersionApi(ControlPlaneVersion(info.version, info.commit, info.built_at)),
+        ProjectsApi(projects),
+    ]
     return ServiceHost(
         name=SERVICE_NAME,
         settings=settings.server,
         services=[
-            (services.ADMIN, admin),
+            (services.ADMIN, admin_apis),
             (services.AUTH_METADATA, None),
             (services.IDENTITY, None),
             (services.AGENT_METADATA, None),
             (services.CACHE, None),
         ],
         probes={"mongo": lambda: mongo.ping(client)},
+        connectors={"mongo indexes": lambda: indexes.apply(database)},
         health_names=["flyteadmin"],
     )
 

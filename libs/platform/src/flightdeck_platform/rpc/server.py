@@ -8,7 +8,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from flightdeck_platform.rpc.services import generic_handler
+from flightdeck_platform.rpc.services import Servicers, generic_handler
 from flightdeck_platform.settings import ServerSettings
 from flightdeck_proto.services import ServiceDefinition
 
@@ -39,7 +39,7 @@ class GrpcEndpoint:
         self,
         settings: ServerSettings,
         interceptors: Sequence[grpc.aio.ServerInterceptor],
-        services: Iterable[tuple[ServiceDefinition, object | None]],
+        services: Iterable[tuple[ServiceDefinition, Servicers]],
         health_names: Sequence[str] = (),
     ) -> None:
         self._settings = settings

@@ -8,6 +8,7 @@ clients see the full published surface from day one.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Sequence
 from typing import Any
 
 import grpc
@@ -24,25 +25,37 @@ def _unimplemented(service: str, method: str) -> Any:
     return answer
 
 
-def implemented_methods(definition: ServiceDefinition, servicer: object | None) -> list[str]:
-    return [
-        name
-        for name in definition.method_names
-        if inspect.iscoroutinefunction(getattr(servicer, name, None))
-    ]
+Servicers = object | Sequence[object] | None
+"""One object, or several that each serve some methods (one per resource), or none yet."""
 
 
-def generic_handler(
-    definition: ServiceDefinition, servicer: object | None
-) -> grpc.GenericRpcHandler:
-    implemented = set(implemented_methods(definition, servicer))
+def _as_list(servicers: Servicers) -> list[object]:
+    if servicers is None:
+        return []
+    if isinstance(servicers, (list, tuple)):
+        return list(servicers)
+    return [servicers]
+
+
+def implementations(definition: ServiceDefinition, servicers: Servicers) -> dict[str, Any]:
+    """Method name → the coroutine serving it; a method served twice is a wiring mistake."""
+    found: dict[str, Any] = {}
+    for servicer in _as_list(servicers):
+        for name in definition.method_names:
+            behavior = getattr(servicer, name, None)
+            if not inspect.iscoroutinefunction(behavior):
+                continue
+            if name in found:
+                raise ValueError(f"{definition.full_name}/{name} is served by two servicers")
+            found[name] = behavior
+    return found
+
+
+def generic_handler(definition: ServiceDefinition, servicers: Servicers) -> grpc.GenericRpcHandler:
+    implemented = implementations(definition, servicers)
     handlers = {}
     for method in definition.descriptor.methods:
-        behavior = (
-            getattr(servicer, method.name)
-            if method.name in implemented
-            else _unimplemented(definition.full_name, method.name)
-        )
+        behavior = implemented.get(method.name) or _unimplemented(definition.full_name, method.name)
         handlers[method.name] = grpc.unary_unary_rpc_method_handler(
             behavior,
             request_deserializer=GetMessageClass(method.input_type).FromString,

@@ -1,4 +1,4 @@
-"""AdminService over gRPC. Methods not defined here answer UNIMPLEMENTED naming the method."""
+"""AdminService.GetVersion: the running build."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from flyteidl.admin import version_pb2
 from flightdeck_admin.domain.build import ControlPlaneVersion
 
 
-class AdminServicer:
+class VersionApi:
     def __init__(self, version: ControlPlaneVersion) -> None:
         self._version = version
 

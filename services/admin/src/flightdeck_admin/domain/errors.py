@@ -1,0 +1,41 @@
+"""Admin's failures, each a kind from ``flightdeck_platform.faults`` (mapped to gRPC codes at the
+boundary). Messages follow the reference flyteadmin's wording where clients may read them.
+
+    faults.InvalidArgument
+    ├── MissingField          a required request field is empty ("missing <field>")
+    ├── InvalidField          a field has a value the rules forbid ("invalid value for <field>")
+    └── ProjectNotUsable      project unknown or inactive, or domain unknown (the gate)
+    faults.NotFound
+    └── EntityNotFound
+    faults.AlreadyExists
+    └── EntityAlreadyExists
+"""
+
+from __future__ import annotations
+
+from flightdeck_platform import faults
+
+
+class MissingField(faults.InvalidArgument):
+    def __init__(self, field: str) -> None:
+        super().__init__(f"missing {field}")
+        self.field = field
+
+
+class InvalidField(faults.InvalidArgument):
+    def __init__(self, field: str, reason: str = "") -> None:
+        detail = f": {reason}" if reason else ""
+        super().__init__(f"invalid value for {field}{detail}")
+        self.field = field
+
+
+class ProjectNotUsable(faults.InvalidArgument):
+    pass
+
+
+class EntityNotFound(faults.NotFound):
+    pass
+
+
+class EntityAlreadyExists(faults.AlreadyExists):
+    pass

@@ -1,0 +1,17 @@
+"""Indexes applied at startup; create_indexes is idempotent, so every replica may run it."""
+
+from __future__ import annotations
+
+from pymongo import IndexModel
+from pymongo.asynchronous.database import AsyncDatabase
+
+from flightdeck_admin.store import projects
+
+INDEXES: dict[str, list[IndexModel]] = {
+    projects.COLLECTION: [IndexModel("name"), IndexModel("state"), IndexModel("created_at")],
+}
+
+
+async def apply(database: AsyncDatabase) -> None:
+    for collection, models in INDEXES.items():
+        await database[collection].create_indexes(models)
