@@ -1,9 +1,19 @@
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pydantic_settings import SettingsConfigDict
 
 from flightdeck_platform.settings import MongoSettings, ServerSettings, ServiceSettings
+
+
+class TaskResourceSettings(BaseModel):
+    defaults: dict[str, str] = Field(
+        {"cpu": "2", "memory": "200Mi"}, description="Requests given to tasks that set none."
+    )
+    limits: dict[str, str] = Field(
+        {"cpu": "2", "memory": "1Gi", "gpu": "1"},
+        description="Platform ceilings; a task requesting more is refused at registration.",
+    )
 
 
 class AdminSettings(ServiceSettings):
@@ -15,6 +25,7 @@ class AdminSettings(ServiceSettings):
 
     server: ServerSettings = ServerSettings(grpc_port=8181, http_port=8180)
     mongo: MongoSettings = MongoSettings()
+    task_resources: TaskResourceSettings = TaskResourceSettings()
     domains: list[str] = Field(
         ["development", "staging", "production"], description="Domains every project has."
     )

@@ -4,7 +4,8 @@ boundary). Messages follow the reference flyteadmin's wording where clients may 
     faults.InvalidArgument
     ├── MissingField          a required request field is empty ("missing <field>")
     ├── InvalidField          a field has a value the rules forbid ("invalid value for <field>")
-    └── ProjectNotUsable      project unknown or inactive, or domain unknown (the gate)
+    ├── ProjectNotUsable      project unknown or inactive, or domain unknown (the gate)
+    └── DifferentStructure    an id registered again with different content
     faults.NotFound
     └── EntityNotFound
     faults.AlreadyExists
@@ -39,3 +40,7 @@ class EntityNotFound(faults.NotFound):
 
 class EntityAlreadyExists(faults.AlreadyExists):
     pass
+
+
+class DifferentStructure(faults.InvalidArgument):
+    """Same id, different content: the caller must register a new version."""

@@ -5,10 +5,12 @@ from __future__ import annotations
 from pymongo import IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 
-from flightdeck_admin.store import projects
+from flightdeck_admin.store import projects, tasks
+from flightdeck_admin.store.versioned import UNIQUE_ID_INDEX
 
 INDEXES: dict[str, list[IndexModel]] = {
     projects.COLLECTION: [IndexModel("name"), IndexModel("state"), IndexModel("created_at")],
+    tasks.COLLECTION: [UNIQUE_ID_INDEX],
 }
 
 

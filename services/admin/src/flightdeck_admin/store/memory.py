@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from flyteidl.admin import project_pb2
+from flyteidl.admin import project_pb2, task_pb2
+from flyteidl.core import identifier_pb2
 
+from flightdeck_admin.domain import identifiers
 from flightdeck_admin.domain.errors import EntityAlreadyExists, EntityNotFound
 
 
@@ -32,3 +34,29 @@ def _without_domains(project: project_pb2.Project) -> bytes:
     stored.CopyFrom(project)
     del stored.domains[:]
     return stored.SerializeToString()
+
+
+class InMemoryTaskStore:
+    def __init__(self) -> None:
+        self._tasks: dict[tuple[int, str, str, str, str], tuple[bytes, str]] = {}
+
+    async def insert(self, task: task_pb2.Task, digest: str, task_type: str) -> None:
+        key = identifiers.key(task.id)
+        if key in self._tasks:
+            raise EntityAlreadyExists(f"task [{identifiers.describe(task.id)}] already exists")
+        stored = task_pb2.Task()
+        stored.CopyFrom(task)
+        stored.closure.created_at.GetCurrentTime()
+        self._tasks[key] = (stored.SerializeToString(), digest)
+
+    def _entry(self, task_id: identifier_pb2.Identifier) -> tuple[bytes, str]:
+        entry = self._tasks.get(identifiers.key(task_id))
+        if entry is None:
+            raise EntityNotFound(f"task [{identifiers.describe(task_id)}] not found")
+        return entry
+
+    async def get(self, task_id: identifier_pb2.Identifier) -> task_pb2.Task:
+        return task_pb2.Task.FromString(self._entry(task_id)[0])
+
+    async def digest(self, task_id: identifier_pb2.Identifier) -> str:
+        return self._entry(task_id)[1]

@@ -1,0 +1,58 @@
+"""Identifier rules shared by every registered entity (admin.md §1.1)."""
+
+from __future__ import annotations
+
+from flyteidl.core import identifier_pb2
+
+from flightdeck_admin.domain.errors import InvalidField, MissingField
+
+TASK = identifier_pb2.TASK
+WORKFLOW = identifier_pb2.WORKFLOW
+LAUNCH_PLAN = identifier_pb2.LAUNCH_PLAN
+
+_PARTS = ("project", "domain", "name", "version")
+
+
+def type_name(resource_type: int) -> str:
+    return identifier_pb2.ResourceType.Name(resource_type)
+
+
+def describe(identifier: identifier_pb2.Identifier) -> str:
+    return (
+        f"{type_name(identifier.resource_type)}:{identifier.project}:{identifier.domain}:"
+        f"{identifier.name}:{identifier.version}"
+    )
+
+
+def require_complete(identifier: identifier_pb2.Identifier, expected_type: int) -> None:
+    """All four parts, checked in the reference's order, and the entity's resource type."""
+    for part in _PARTS:
+        if not getattr(identifier, part):
+            raise MissingField(part)
+    if identifier.resource_type != expected_type:
+        raise InvalidField(
+            "resource_type",
+            f"unexpected resource type {type_name(identifier.resource_type)} for identifier "
+            f"[{describe(identifier)}], expected {type_name(expected_type)} instead",
+        )
+
+
+def defaulted(
+    identifier: identifier_pb2.Identifier, expected_type: int
+) -> identifier_pb2.Identifier:
+    """Get RPCs treat an unset resource type as the entity's own (the reference's RPC layer)."""
+    result = identifier_pb2.Identifier()
+    result.CopyFrom(identifier)
+    if result.resource_type == identifier_pb2.UNSPECIFIED:
+        result.resource_type = expected_type
+    return result
+
+
+def key(identifier: identifier_pb2.Identifier) -> tuple[int, str, str, str, str]:
+    return (
+        identifier.resource_type,
+        identifier.project,
+        identifier.domain,
+        identifier.name,
+        identifier.version,
+    )
