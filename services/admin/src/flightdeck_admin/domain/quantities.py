@@ -7,6 +7,8 @@ from decimal import Decimal, InvalidOperation
 
 _SUFFIXES = {
     "": Decimal(1),
+    "n": Decimal("1e-9"),
+    "u": Decimal("1e-6"),
     "m": Decimal("0.001"),
     "k": Decimal(10) ** 3,
     "M": Decimal(10) ** 6,
@@ -30,8 +32,16 @@ class QuantityError(ValueError):
     pass
 
 
+def is_quantity(text: str) -> bool:
+    try:
+        parse(text)
+    except QuantityError:
+        return False
+    return True
+
+
 def parse(text: str) -> Decimal:
-    match = _QUANTITY.fullmatch(text.strip())
+    match = _QUANTITY.fullmatch(text)
     if match is None:
         raise QuantityError(f"{text!r} is not a resource quantity")
     number, suffix = match.groups()
