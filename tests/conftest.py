@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
+import flyteidl.admin.launch_plan_pb2
+import flyteidl.admin.task_pb2
+import flyteidl.admin.workflow_pb2  # noqa: F401  (registers the fixture message types)
 import pytest
+from flyteidl.core import identifier_pb2
+from google.protobuf import descriptor_pool, json_format
+from google.protobuf.message import Message
+from google.protobuf.message_factory import GetMessageClass
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -64,3 +73,58 @@ def edge_grpc_target(running_system: dict[str, str]) -> str:
 @pytest.fixture
 def edge_http_url(running_system: dict[str, str]) -> str:
     return f"http://127.0.0.1:{running_system['FLIGHTDECK_EDGE_HTTP_PORT']}"
+
+
+SHARED_FIXTURES = REPO.parent / "shared" / "fixtures"
+
+
+@dataclass(frozen=True)
+class FlyteFixture:
+    kind: str
+    message: Message
+    entity_id: identifier_pb2.Identifier
+
+
+def _retarget(message: Message, project: str, version: str) -> None:
+    """Point every flytesnacks identifier inside ``message`` at ``project``/``version``, so
+    each test session registers its own copy of the fixtures."""
+    if isinstance(message, identifier_pb2.Identifier):
+        if message.project == "flytesnacks":
+            message.project, message.version = project, version
+        return
+    for field, value in message.ListFields():
+        if field.type != field.TYPE_MESSAGE:
+            continue
+        if field.message_type.GetOptions().map_entry:
+            values = list(value.values())
+        elif field.is_repeated:
+            values = list(value)
+        else:
+            values = [value]
+        for item in values:
+            if isinstance(item, Message):
+                _retarget(item, project, version)
+
+
+def load_flyte_fixtures(project: str, version: str) -> list[FlyteFixture]:
+    """The positive flytekit payloads in registration order, retargeted."""
+    manifest = json.loads((SHARED_FIXTURES / "out" / "manifest.json").read_text())
+    loaded = []
+    for entry in manifest:
+        if entry["file"].startswith("neg_"):
+            continue
+        message_type = GetMessageClass(
+            descriptor_pool.Default().FindMessageTypeByName(entry["message"])
+        )
+        message = message_type.FromString((SHARED_FIXTURES / "out" / entry["file"]).read_bytes())
+        entity_id = json_format.ParseDict(entry["id"], identifier_pb2.Identifier())
+        _retarget(message, project, version)
+        _retarget(entity_id, project, version)
+        loaded.append(FlyteFixture(entry["kind"], message, entity_id))
+    return loaded
+
+
+@pytest.fixture(scope="session")
+def flyte_fixtures() -> Callable[[str, str], list[FlyteFixture]]:
+    """``flyte_fixtures(project, version)``: the flytekit payloads retargeted at ``project``."""
+    return load_flyte_fixtures

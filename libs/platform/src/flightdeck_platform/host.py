@@ -50,7 +50,8 @@ class ServiceHost:
     services: Sequence[tuple[ServiceDefinition, Servicers]] = ()
     probes: Mapping[str, readiness.Probe] = field(default_factory=dict)
     connectors: Mapping[str, Connect] = field(default_factory=dict)
-    """Dependencies to connect in the background, retried until they answer (``keep_trying``)."""
+    """Start-up steps against dependencies (connect, apply indexes), retried in the background
+    until they succeed; the service reports not ready until every one has."""
     health_names: Sequence[str] = ()
     authentication: Sequence[grpc.aio.ServerInterceptor] = ()
     grpc_port: int = 0
@@ -117,6 +118,9 @@ class ServiceHost:
         """Probe the dependencies and publish the outcome to gRPC health as well, so /readyz
         and health checks never disagree."""
         results = await readiness.check(self.probes)
+        for name, task in zip(self.connectors, self._connecting, strict=True):
+            if not task.done():
+                results[name] = "failing: still connecting"
         if self._grpc is not None:
             await self._grpc.set_serving(readiness.all_ok(results))
         return results

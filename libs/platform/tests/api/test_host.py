@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import grpc
 import httpx
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -41,5 +43,35 @@ async def test_readyz_and_health_agree_as_a_dependency_comes_and_goes() -> None:
                 for name in ("", "flyteidl.service.SignalService"):
                     answer = await health.Check(health_pb2.HealthCheckRequest(service=name))
                     assert answer.status == serving, (up, name)
+    finally:
+        await host.stop()
+
+
+async def test_not_ready_until_every_connector_has_succeeded() -> None:
+    attempts: list[int] = []
+
+    async def apply_indexes() -> None:
+        attempts.append(1)
+        if len(attempts) < 3:
+            raise ConnectionResetError("database restarting")
+
+    host = ServiceHost(
+        name="test",
+        settings=ServerSettings(grpc_port=0, http_port=0),
+        services=[(services.SIGNAL, None)],
+        connectors={"indexes": apply_indexes},
+    )
+    await host.start()
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{host.http_port}") as http:
+            first = await http.get("/readyz")
+            assert first.status_code == 503
+            assert first.json()["checks"]["indexes"] == "failing: still connecting"
+            for _ in range(100):
+                if (await http.get("/readyz")).status_code == 200:
+                    break
+                await asyncio.sleep(0.05)
+            assert (await http.get("/readyz")).status_code == 200
+        assert len(attempts) == 3
     finally:
         await host.stop()

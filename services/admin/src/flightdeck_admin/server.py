@@ -7,13 +7,19 @@ from collections.abc import Sequence
 from pymongo import AsyncMongoClient
 
 from flightdeck_admin.api.projects import ProjectsApi
+from flightdeck_admin.api.tasks import TasksApi
 from flightdeck_admin.api.version import VersionApi
+from flightdeck_admin.domain import quantities
 from flightdeck_admin.domain.build import ControlPlaneVersion
+from flightdeck_admin.domain.compiler import compile_task
 from flightdeck_admin.service.projects import Projects
+from flightdeck_admin.service.tasks import Tasks
 from flightdeck_admin.settings import AdminSettings
 from flightdeck_admin.store import indexes, mongo
 from flightdeck_admin.store.projects import COLLECTION as PROJECTS
 from flightdeck_admin.store.projects import MongoProjectStore
+from flightdeck_admin.store.tasks import COLLECTION as TASKS
+from flightdeck_admin.store.tasks import MongoTaskStore
 from flightdeck_platform.build_info import build_info
 from flightdeck_platform.entrypoint import run_service
 from flightdeck_platform.host import ServiceHost
@@ -26,9 +32,12 @@ def build_host(settings: AdminSettings, client: AsyncMongoClient) -> ServiceHost
     info = build_info(SERVICE_NAME)
     database = client[settings.mongo.database]
     projects = Projects(MongoProjectStore(database[PROJECTS]), settings.domains)
+    limits = {k: quantities.parse(v) for k, v in settings.task_resources.limits.items()}
+    tasks = Tasks(MongoTaskStore(database[TASKS]), projects, limits, compile_task)
     admin_apis = [
         VersionApi(ControlPlaneVersion(info.version, info.commit, info.built_at)),
         ProjectsApi(projects),
+        TasksApi(tasks),
     ]
     return ServiceHost(
         name=SERVICE_NAME,

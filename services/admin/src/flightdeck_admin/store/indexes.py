@@ -15,5 +15,8 @@ INDEXES: dict[str, list[IndexModel]] = {
 
 
 async def apply(database: AsyncDatabase) -> None:
+    """One index per command: FerretDB 1.24 drops the connection (a server-side panic) when a
+    single createIndexes names several indexes of which some already exist."""
     for collection, models in INDEXES.items():
-        await database[collection].create_indexes(models)
+        for model in models:
+            await database[collection].create_indexes([model])
