@@ -78,11 +78,21 @@ def edge_http_url(running_system: dict[str, str]) -> str:
 SHARED_FIXTURES = REPO.parent / "shared" / "fixtures"
 
 
+@pytest.fixture(scope="session")
+def fixture_expectations() -> dict:  # type: ignore[type-arg]
+    return json.loads((SHARED_FIXTURES / "expectations.json").read_text())
+
+
 @dataclass(frozen=True)
 class FlyteFixture:
     kind: str
     message: Message
     entity_id: identifier_pb2.Identifier
+
+    @property
+    def short_name(self) -> str:
+        """The key of expectations.json: the name without its module prefix."""
+        return self.entity_id.name.rpartition(".")[2]
 
 
 def _retarget(message: Message, project: str, version: str) -> None:
@@ -106,12 +116,13 @@ def _retarget(message: Message, project: str, version: str) -> None:
                 _retarget(item, project, version)
 
 
-def load_flyte_fixtures(project: str, version: str) -> list[FlyteFixture]:
-    """The positive flytekit payloads in registration order, retargeted."""
+def load_flyte_fixtures(project: str, version: str, negative: bool = False) -> list[FlyteFixture]:
+    """The flytekit payloads in registration order, retargeted: the positive ones, or with
+    ``negative`` the hand-made invalid workflows."""
     manifest = json.loads((SHARED_FIXTURES / "out" / "manifest.json").read_text())
     loaded = []
     for entry in manifest:
-        if entry["file"].startswith("neg_"):
+        if entry["file"].startswith("neg_") != negative:
             continue
         message_type = GetMessageClass(
             descriptor_pool.Default().FindMessageTypeByName(entry["message"])
@@ -125,6 +136,6 @@ def load_flyte_fixtures(project: str, version: str) -> list[FlyteFixture]:
 
 
 @pytest.fixture(scope="session")
-def flyte_fixtures() -> Callable[[str, str], list[FlyteFixture]]:
+def flyte_fixtures() -> Callable[..., list[FlyteFixture]]:
     """``flyte_fixtures(project, version)``: the flytekit payloads retargeted at ``project``."""
     return load_flyte_fixtures

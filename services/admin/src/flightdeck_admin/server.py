@@ -6,16 +6,20 @@ from collections.abc import Sequence
 
 from pymongo import AsyncMongoClient
 
+from flightdeck_admin.api.launch_plans import LaunchPlansApi
 from flightdeck_admin.api.projects import ProjectsApi
 from flightdeck_admin.api.tasks import TasksApi
 from flightdeck_admin.api.version import VersionApi
+from flightdeck_admin.api.workflows import WorkflowsApi
 from flightdeck_admin.domain import quantities
 from flightdeck_admin.domain.build import ControlPlaneVersion
 from flightdeck_admin.domain.compiler import compile_task
+from flightdeck_admin.service.launch_plans import LaunchPlans
 from flightdeck_admin.service.projects import Projects
 from flightdeck_admin.service.tasks import Tasks
+from flightdeck_admin.service.workflows import Workflows
 from flightdeck_admin.settings import AdminSettings
-from flightdeck_admin.store import indexes, mongo
+from flightdeck_admin.store import indexes, launch_plans, mongo, workflows
 from flightdeck_admin.store.projects import COLLECTION as PROJECTS
 from flightdeck_admin.store.projects import MongoProjectStore
 from flightdeck_admin.store.tasks import COLLECTION as TASKS
@@ -33,11 +37,18 @@ def build_host(settings: AdminSettings, client: AsyncMongoClient) -> ServiceHost
     database = client[settings.mongo.database]
     projects = Projects(MongoProjectStore(database[PROJECTS]), settings.domains)
     limits = {k: quantities.parse(v) for k, v in settings.task_resources.limits.items()}
-    tasks = Tasks(MongoTaskStore(database[TASKS]), projects, limits, compile_task)
+    task_store = MongoTaskStore(database[TASKS])
+    tasks = Tasks(task_store, projects, limits, compile_task)
+    workflow_store = workflows.MongoWorkflowStore(database[workflows.COLLECTION])
+    launch_plan_store = launch_plans.MongoLaunchPlanStore(
+        database[launch_plans.COLLECTION], database[launch_plans.ACTIVE_COLLECTION]
+    )
     admin_apis = [
         VersionApi(ControlPlaneVersion(info.version, info.commit, info.built_at)),
         ProjectsApi(projects),
         TasksApi(tasks),
+        WorkflowsApi(Workflows(workflow_store, task_store, launch_plan_store, projects)),
+        LaunchPlansApi(LaunchPlans(launch_plan_store, workflow_store, projects)),
     ]
     return ServiceHost(
         name=SERVICE_NAME,

@@ -5,12 +5,19 @@ from __future__ import annotations
 from pymongo import IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 
-from flightdeck_admin.store import projects, tasks
+from flightdeck_admin.store import launch_plans, projects, tasks, workflows
 from flightdeck_admin.store.versioned import UNIQUE_ID_INDEX
 
 INDEXES: dict[str, list[IndexModel]] = {
     projects.COLLECTION: [IndexModel("name"), IndexModel("state"), IndexModel("created_at")],
     tasks.COLLECTION: [UNIQUE_ID_INDEX],
+    workflows.COLLECTION: [UNIQUE_ID_INDEX],
+    launch_plans.COLLECTION: [UNIQUE_ID_INDEX],
+    launch_plans.ACTIVE_COLLECTION: [
+        IndexModel(
+            [("project", 1), ("domain", 1), ("name", 1)], unique=True, name="launch_plan_name"
+        )
+    ],
 }
 
 
