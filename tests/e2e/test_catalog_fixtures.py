@@ -36,9 +36,11 @@ OPTIONAL_INT = types_pb2.LiteralType(
 )
 
 
-@pytest.fixture
-def admin(edge_grpc_target: str) -> Iterator[admin_pb2_grpc.AdminServiceStub]:
-    with grpc.insecure_channel(edge_grpc_target) as channel:
+@pytest.fixture(scope="module")
+def admin(running_system: dict[str, str]) -> Iterator[admin_pb2_grpc.AdminServiceStub]:
+    with grpc.insecure_channel(
+        f"127.0.0.1:{running_system['FLIGHTDECK_EDGE_GRPC_PORT']}"
+    ) as channel:
         yield admin_pb2_grpc.AdminServiceStub(channel)
 
 
@@ -153,7 +155,7 @@ def _register(admin: admin_pb2_grpc.AdminServiceStub, fixture) -> None:  # type:
         )
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def catalog(admin, flyte_fixtures) -> tuple[str, list]:  # type: ignore[no-untyped-def,type-arg]
     project = f"cat-{uuid.uuid4().hex[:10]}"
     _register_project(admin, project)
@@ -269,3 +271,49 @@ def test_flyteremote_builds_workflows_and_launch_plans(edge_grpc_target, catalog
         assert len(workflow.flyte_nodes) > 0 or name.endswith("wf_dynamic")
         launch_plan = remote.fetch_launch_plan(project, "development", name, "v1")
         assert launch_plan.workflow_id.name == name
+
+
+def test_named_entities_exist_with_their_versions(admin, catalog) -> None:  # type: ignore[no-untyped-def]
+    project, fixtures = catalog
+    task = next(f for f in fixtures if f.kind == "task")
+    name = common_pb2.NamedEntityIdentifier(
+        project=project, domain="development", name=task.entity_id.name
+    )
+    fetched = admin.GetNamedEntity(
+        common_pb2.NamedEntityGetRequest(resource_type=identifier_pb2.TASK, id=name)
+    )
+    assert fetched.metadata == common_pb2.NamedEntityMetadata()
+    admin.UpdateNamedEntity(
+        common_pb2.NamedEntityUpdateRequest(
+            resource_type=identifier_pb2.TASK,
+            id=name,
+            metadata=common_pb2.NamedEntityMetadata(
+                description="adds", state=common_pb2.NAMED_ENTITY_ARCHIVED
+            ),
+        )
+    )
+    admin.UpdateNamedEntity(
+        common_pb2.NamedEntityUpdateRequest(
+            resource_type=identifier_pb2.TASK, id=name, metadata=common_pb2.NamedEntityMetadata()
+        )
+    )
+    fetched = admin.GetNamedEntity(
+        common_pb2.NamedEntityGetRequest(resource_type=identifier_pb2.TASK, id=name)
+    )
+    assert (fetched.metadata.description, fetched.metadata.state) == (
+        "adds",
+        common_pb2.NAMED_ENTITY_ACTIVE,
+    )
+    cases = {
+        grpc.StatusCode.NOT_FOUND: common_pb2.NamedEntityGetRequest(
+            resource_type=identifier_pb2.WORKFLOW,
+            id=common_pb2.NamedEntityIdentifier(
+                project=project, domain="development", name="never"
+            ),
+        ),
+        grpc.StatusCode.INVALID_ARGUMENT: common_pb2.NamedEntityGetRequest(id=name),
+    }
+    for code, request in cases.items():
+        with pytest.raises(grpc.RpcError) as failed:
+            admin.GetNamedEntity(request)
+        assert failed.value.code() is code

@@ -5,7 +5,7 @@ from __future__ import annotations
 import grpc
 import httpx
 import pytest
-from flyteidl.admin import common_pb2, event_pb2, signal_pb2, version_pb2
+from flyteidl.admin import event_pb2, execution_pb2, signal_pb2, version_pb2
 from flyteidl.core import identifier_pb2
 from flyteidl.service import admin_pb2_grpc, dataproxy_pb2, dataproxy_pb2_grpc, signal_pb2_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -69,11 +69,13 @@ async def _code_and_message(call: object) -> tuple[grpc.StatusCode, str]:
 async def test_unbuilt_methods_answer_unimplemented_naming_the_method(
     edge_grpc_target: str,
 ) -> None:
-    task_id = identifier_pb2.Identifier(project="p", domain="d", name="n", version="v")
+    execution_id = identifier_pb2.WorkflowExecutionIdentifier(project="p", domain="d", name="n")
     async with grpc.aio.insecure_channel(edge_grpc_target) as channel:
         admin = admin_pb2_grpc.AdminServiceStub(channel)
         calls = {
-            "AdminService/GetTask": admin.GetTask(common_pb2.ObjectGetRequest(id=task_id)),
+            "AdminService/GetExecution": admin.GetExecution(
+                execution_pb2.WorkflowExecutionGetRequest(id=execution_id)
+            ),
             "AdminService/CreateWorkflowEvent": admin.CreateWorkflowEvent(
                 event_pb2.WorkflowExecutionEventRequest()
             ),
@@ -95,11 +97,11 @@ async def test_unbuilt_methods_answer_unimplemented_naming_the_method(
 
 async def test_rest_error_body_for_an_unbuilt_method(edge_http_url: str) -> None:
     async with httpx.AsyncClient(base_url=edge_http_url) as client:
-        response = await client.get("/api/v1/tasks/flytesnacks/development/wf/v1")
+        response = await client.get("/api/v1/executions/flytesnacks/development/run1")
     assert response.status_code == 501
     body = response.json()
     assert body["code"] == grpc.StatusCode.UNIMPLEMENTED.value[0]
-    assert "AdminService/GetTask" in body["message"]
+    assert "AdminService/GetExecution" in body["message"]
     assert body["details"] == []
 
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pymongo import AsyncMongoClient
 
 from flightdeck_admin.api.launch_plans import LaunchPlansApi
+from flightdeck_admin.api.named_entities import NamedEntitiesApi
 from flightdeck_admin.api.projects import ProjectsApi
 from flightdeck_admin.api.tasks import TasksApi
 from flightdeck_admin.api.version import VersionApi
@@ -15,11 +16,12 @@ from flightdeck_admin.domain import quantities
 from flightdeck_admin.domain.build import ControlPlaneVersion
 from flightdeck_admin.domain.compiler import compile_task
 from flightdeck_admin.service.launch_plans import LaunchPlans
+from flightdeck_admin.service.named_entities import NamedEntities
 from flightdeck_admin.service.projects import Projects
 from flightdeck_admin.service.tasks import Tasks
 from flightdeck_admin.service.workflows import Workflows
 from flightdeck_admin.settings import AdminSettings
-from flightdeck_admin.store import indexes, launch_plans, mongo, workflows
+from flightdeck_admin.store import indexes, launch_plans, mongo, named_entities, workflows
 from flightdeck_admin.store.projects import COLLECTION as PROJECTS
 from flightdeck_admin.store.projects import MongoProjectStore
 from flightdeck_admin.store.tasks import COLLECTION as TASKS
@@ -49,6 +51,7 @@ def build_host(settings: AdminSettings, client: AsyncMongoClient) -> ServiceHost
         TasksApi(tasks),
         WorkflowsApi(Workflows(workflow_store, task_store, launch_plan_store, projects)),
         LaunchPlansApi(LaunchPlans(launch_plan_store, workflow_store, projects)),
+        NamedEntitiesApi(NamedEntities(named_entities.MongoNamedEntityStore(database))),
     ]
     return ServiceHost(
         name=SERVICE_NAME,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pymongo import IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 
-from flightdeck_admin.store import launch_plans, projects, tasks, workflows
+from flightdeck_admin.store import launch_plans, named_entities, projects, tasks, workflows
 from flightdeck_admin.store.versioned import UNIQUE_ID_INDEX
 
 INDEXES: dict[str, list[IndexModel]] = {
@@ -13,6 +13,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     tasks.COLLECTION: [UNIQUE_ID_INDEX],
     workflows.COLLECTION: [UNIQUE_ID_INDEX],
     launch_plans.COLLECTION: [UNIQUE_ID_INDEX],
+    named_entities.METADATA_COLLECTION: [named_entities.METADATA_INDEX],
     launch_plans.ACTIVE_COLLECTION: [
         IndexModel(
             [("project", 1), ("domain", 1), ("name", 1)], unique=True, name="launch_plan_name"
