@@ -119,3 +119,29 @@ async def test_bad_task_requests_name_the_field(admin, project: str, tasks) -> N
     missing.version = "never"
     not_found = await _failure(admin.GetTask(common_pb2.ObjectGetRequest(id=missing)))
     assert not_found.code() is grpc.StatusCode.NOT_FOUND
+
+
+async def test_description_entity_is_recorded_with_the_task(admin, project: str, tasks) -> None:  # type: ignore[no-untyped-def]
+    from flyteidl.admin import description_entity_pb2
+
+    fixture = tasks[2]
+    request = task_pb2.TaskCreateRequest(id=fixture.entity_id, spec=fixture.message)
+    request.spec.description.CopyFrom(
+        description_entity_pb2.DescriptionEntity(
+            short_description="adds numbers",
+            long_description=description_entity_pb2.Description(value="a longer story"),
+        )
+    )
+    await admin.CreateTask(request)
+    lookup = identifier_pb2.Identifier()
+    lookup.CopyFrom(fixture.entity_id)
+    lookup.resource_type = identifier_pb2.UNSPECIFIED  # the RPC layer defaults it to TASK
+    entity = await admin.GetDescriptionEntity(common_pb2.ObjectGetRequest(id=lookup))
+    assert entity.short_description == "adds numbers"
+    assert entity.long_description.value == "a longer story"
+    assert entity.HasField("source_code")
+    task = await admin.GetTask(common_pb2.ObjectGetRequest(id=fixture.entity_id))
+    assert task.short_description == "adds numbers"
+    lookup.version = "absent"
+    missing = await _failure(admin.GetDescriptionEntity(common_pb2.ObjectGetRequest(id=lookup)))
+    assert missing.code() is grpc.StatusCode.NOT_FOUND

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from pymongo import AsyncMongoClient
 
+from flightdeck_admin.api.description_entities import DescriptionEntitiesApi
 from flightdeck_admin.api.launch_plans import LaunchPlansApi
 from flightdeck_admin.api.named_entities import NamedEntitiesApi
 from flightdeck_admin.api.projects import ProjectsApi
@@ -15,13 +16,21 @@ from flightdeck_admin.api.workflows import WorkflowsApi
 from flightdeck_admin.domain import quantities
 from flightdeck_admin.domain.build import ControlPlaneVersion
 from flightdeck_admin.domain.compiler import compile_task
+from flightdeck_admin.service.description_entities import DescriptionEntities
 from flightdeck_admin.service.launch_plans import LaunchPlans
 from flightdeck_admin.service.named_entities import NamedEntities
 from flightdeck_admin.service.projects import Projects
 from flightdeck_admin.service.tasks import Tasks
 from flightdeck_admin.service.workflows import Workflows
 from flightdeck_admin.settings import AdminSettings
-from flightdeck_admin.store import indexes, launch_plans, mongo, named_entities, workflows
+from flightdeck_admin.store import (
+    description_entities,
+    indexes,
+    launch_plans,
+    mongo,
+    named_entities,
+    workflows,
+)
 from flightdeck_admin.store.projects import COLLECTION as PROJECTS
 from flightdeck_admin.store.projects import MongoProjectStore
 from flightdeck_admin.store.tasks import COLLECTION as TASKS
@@ -39,8 +48,11 @@ def build_host(settings: AdminSettings, client: AsyncMongoClient) -> ServiceHost
     database = client[settings.mongo.database]
     projects = Projects(MongoProjectStore(database[PROJECTS]), settings.domains)
     limits = {k: quantities.parse(v) for k, v in settings.task_resources.limits.items()}
+    descriptions = description_entities.MongoDescriptionEntityStore(
+        database[description_entities.COLLECTION]
+    )
     task_store = MongoTaskStore(database[TASKS])
-    tasks = Tasks(task_store, projects, limits, compile_task)
+    tasks = Tasks(task_store, projects, limits, compile_task, descriptions)
     workflow_store = workflows.MongoWorkflowStore(database[workflows.COLLECTION])
     launch_plan_store = launch_plans.MongoLaunchPlanStore(
         database[launch_plans.COLLECTION], database[launch_plans.ACTIVE_COLLECTION]
@@ -49,9 +61,12 @@ def build_host(settings: AdminSettings, client: AsyncMongoClient) -> ServiceHost
         VersionApi(ControlPlaneVersion(info.version, info.commit, info.built_at)),
         ProjectsApi(projects),
         TasksApi(tasks),
-        WorkflowsApi(Workflows(workflow_store, task_store, launch_plan_store, projects)),
+        WorkflowsApi(
+            Workflows(workflow_store, task_store, launch_plan_store, projects, descriptions)
+        ),
         LaunchPlansApi(LaunchPlans(launch_plan_store, workflow_store, projects)),
         NamedEntitiesApi(NamedEntities(named_entities.MongoNamedEntityStore(database))),
+        DescriptionEntitiesApi(DescriptionEntities(descriptions)),
     ]
     return ServiceHost(
         name=SERVICE_NAME,

@@ -10,6 +10,10 @@ from flyteidl.core import compiler_pb2, identifier_pb2, tasks_pb2
 
 from flightdeck_admin.domain import identifiers, registration, tasks
 from flightdeck_admin.domain.errors import DifferentStructure, EntityAlreadyExists
+from flightdeck_admin.service.description_entities import (
+    DescriptionEntityStore,
+    of_registration,
+)
 from flightdeck_admin.service.projects import Projects
 
 CompileTask = Callable[[tasks_pb2.TaskTemplate], compiler_pb2.CompiledTask]
@@ -33,8 +37,10 @@ class Tasks:
         projects: Projects,
         limits: tasks.ResourceLimits,
         compile_task: CompileTask,
+        descriptions: DescriptionEntityStore,
     ) -> None:
         self._store = store
+        self._descriptions = descriptions
         self._projects = projects
         self._limits = limits
         self._compile = compile_task
@@ -55,15 +61,23 @@ class Tasks:
         try:
             await self._store.insert(task, digest, template.type)
         except EntityAlreadyExists:
-            await self._refuse_duplicate(task, digest)
+            await self._refuse_duplicate(request, task, digest)
+        await self._describe(request)
         return task
 
-    async def _refuse_duplicate(self, task: task_pb2.Task, digest: str) -> None:
-        if await self._store.digest(task.id) == digest:
+    async def _describe(self, request: task_pb2.TaskCreateRequest) -> None:
+        if request.spec.HasField("description"):
+            await self._descriptions.ensure(of_registration(request.id, request.spec.description))
+
+    async def _refuse_duplicate(
+        self, request: task_pb2.TaskCreateRequest, task: task_pb2.Task, digest: str
+    ) -> None:
+        if await self._store.digest(request.id) == digest:
+            await self._describe(request)  # repairs a description lost to a crash in between
             raise EntityAlreadyExists("task with identical structure already exists") from None
-        stored = await self._store.get(task.id)
+        stored = await self._store.get(request.id)
         raise DifferentStructure(
-            f"{task.id.name} task with different structure already exists. (Please register a "
+            f"{request.id.name} task with different structure already exists. (Please register a "
             "new version of the task):\n"
             + registration.structure_diff(stored.closure.compiled_task, task.closure.compiled_task),
         ) from None

@@ -9,6 +9,10 @@ from flyteidl.core import identifier_pb2
 
 from flightdeck_admin.domain import compiler, identifiers, registration, workflows
 from flightdeck_admin.domain.errors import EntityAlreadyExists, EntityNotFound, MissingField
+from flightdeck_admin.service.description_entities import (
+    DescriptionEntityStore,
+    of_registration,
+)
 from flightdeck_admin.service.projects import Projects
 from flightdeck_admin.service.tasks import TaskStore
 
@@ -36,9 +40,11 @@ class Workflows:
         tasks: TaskStore,
         launch_plans: LaunchPlanReader,
         projects: Projects,
+        descriptions: DescriptionEntityStore,
         max_nodes: int = workflows.MAX_WORKFLOW_NODES,
     ) -> None:
         self._store = store
+        self._descriptions = descriptions
         self._tasks = tasks
         self._launch_plans = launch_plans
         self._projects = projects
@@ -59,12 +65,17 @@ class Workflows:
         )
         workflow.closure.compiled_workflow.CopyFrom(closure)
         digest = registration.digest(closure)
-        await self._refuse_if_registered(request.id, digest)
+        await self._refuse_if_registered(request, digest)
         try:
             await self._store.insert(workflow, digest)
         except EntityAlreadyExists:
-            await self._refuse_if_registered(request.id, digest)
+            await self._refuse_if_registered(request, digest)
             raise
+        await self._describe(request)
+
+    async def _describe(self, request: workflow_pb2.WorkflowCreateRequest) -> None:
+        if request.spec.HasField("description"):
+            await self._descriptions.ensure(of_registration(request.id, request.spec.description))
 
     async def _compile(self, spec: workflow_pb2.WorkflowSpec):  # type: ignore[no-untyped-def]
         references = compiler.required_references(spec)

@@ -5,7 +5,14 @@ from __future__ import annotations
 from pymongo import IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 
-from flightdeck_admin.store import launch_plans, named_entities, projects, tasks, workflows
+from flightdeck_admin.store import (
+    description_entities,
+    launch_plans,
+    named_entities,
+    projects,
+    tasks,
+    workflows,
+)
 from flightdeck_admin.store.versioned import UNIQUE_ID_INDEX
 
 INDEXES: dict[str, list[IndexModel]] = {
@@ -14,6 +21,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     workflows.COLLECTION: [UNIQUE_ID_INDEX],
     launch_plans.COLLECTION: [UNIQUE_ID_INDEX],
     named_entities.METADATA_COLLECTION: [named_entities.METADATA_INDEX],
+    description_entities.COLLECTION: [description_entities.INDEX],
     launch_plans.ACTIVE_COLLECTION: [
         IndexModel(
             [("project", 1), ("domain", 1), ("name", 1)], unique=True, name="launch_plan_name"
