@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from pymongo import AsyncMongoClient
 
+from flightdeck_admin.api.attributes import MatchableAttributesApi
 from flightdeck_admin.api.description_entities import DescriptionEntitiesApi
 from flightdeck_admin.api.launch_plans import LaunchPlansApi
 from flightdeck_admin.api.named_entities import NamedEntitiesApi
@@ -16,6 +17,7 @@ from flightdeck_admin.api.workflows import WorkflowsApi
 from flightdeck_admin.domain import quantities
 from flightdeck_admin.domain.build import ControlPlaneVersion
 from flightdeck_admin.domain.compiler import compile_task
+from flightdeck_admin.service.attributes import MatchableAttributes
 from flightdeck_admin.service.description_entities import DescriptionEntities
 from flightdeck_admin.service.launch_plans import LaunchPlans
 from flightdeck_admin.service.named_entities import NamedEntities
@@ -23,6 +25,7 @@ from flightdeck_admin.service.projects import Projects
 from flightdeck_admin.service.tasks import Tasks
 from flightdeck_admin.service.workflows import Workflows
 from flightdeck_admin.settings import AdminSettings
+from flightdeck_admin.store import attributes as attribute_store
 from flightdeck_admin.store import (
     description_entities,
     indexes,
@@ -67,6 +70,13 @@ def build_host(settings: AdminSettings, client: AsyncMongoClient) -> ServiceHost
         LaunchPlansApi(LaunchPlans(launch_plan_store, workflow_store, projects)),
         NamedEntitiesApi(NamedEntities(named_entities.MongoNamedEntityStore(database))),
         DescriptionEntitiesApi(DescriptionEntities(descriptions)),
+        MatchableAttributesApi(
+            MatchableAttributes(
+                attribute_store.MongoMatchableAttributeStore(database[attribute_store.COLLECTION]),
+                projects,
+                settings.workflow_execution_defaults(),
+            )
+        ),
     ]
     return ServiceHost(
         name=SERVICE_NAME,

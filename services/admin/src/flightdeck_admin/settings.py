@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flyteidl.admin import matchable_resource_pb2
 from pydantic import BaseModel, Field
 from pydantic_settings import SettingsConfigDict
 
@@ -26,6 +27,11 @@ class AdminSettings(ServiceSettings):
     server: ServerSettings = ServerSettings(grpc_port=8181, http_port=8180)
     mongo: MongoSettings = MongoSettings()
     task_resources: TaskResourceSettings = TaskResourceSettings()
+    max_parallelism: int = Field(25, description="Default max parallelism of an execution.")
     domains: list[str] = Field(
         ["development", "staging", "production"], description="Domains every project has."
     )
+
+    def workflow_execution_defaults(self) -> matchable_resource_pb2.WorkflowExecutionConfig:
+        """The configured fallback below every matchable WORKFLOW_EXECUTION_CONFIG."""
+        return matchable_resource_pb2.WorkflowExecutionConfig(max_parallelism=self.max_parallelism)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pymongo import IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 
+from flightdeck_admin.store import attributes as attribute_store
 from flightdeck_admin.store import (
     description_entities,
     launch_plans,
@@ -22,6 +23,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     launch_plans.COLLECTION: [UNIQUE_ID_INDEX],
     named_entities.METADATA_COLLECTION: [named_entities.METADATA_INDEX],
     description_entities.COLLECTION: [description_entities.INDEX],
+    attribute_store.COLLECTION: attribute_store.INDEXES,
     launch_plans.ACTIVE_COLLECTION: [
         IndexModel(
             [("project", 1), ("domain", 1), ("name", 1)], unique=True, name="launch_plan_name"
