@@ -233,6 +233,14 @@ def test_launch_plans_carry_expected_inputs_and_activate_one_version(admin, cata
         )
     )
     assert active.id.version == "v2" and active.closure.state == launch_plan_pb2.ACTIVE
+    listed = admin.ListActiveLaunchPlans(
+        launch_plan_pb2.ActiveLaunchPlanListRequest(
+            project=project, domain="development", limit=100
+        )
+    )
+    assert [(lp.id.name, lp.id.version) for lp in listed.launch_plans] == [
+        (fixture.entity_id.name, "v2")
+    ]
     first = admin.GetLaunchPlan(common_pb2.ObjectGetRequest(id=fixture.entity_id))
     assert first.closure.state == launch_plan_pb2.INACTIVE
     admin.UpdateLaunchPlan(
@@ -317,3 +325,83 @@ def test_named_entities_exist_with_their_versions(admin, catalog) -> None:  # ty
         with pytest.raises(grpc.RpcError) as failed:
             admin.GetNamedEntity(request)
         assert failed.value.code() is code
+
+
+def _page_all(call, request) -> tuple[list, int]:  # type: ignore[no-untyped-def,type-arg]
+    """Every item over every page, and how many pages it took."""
+    items, pages = [], 0
+    while True:
+        response = call(request)
+        pages += 1
+        listed = next(f for f in response.DESCRIPTOR.fields if f.name != "token")
+        items.extend(getattr(response, listed.name))
+        if not response.token:
+            return items, pages
+        request.token = response.token
+
+
+def test_list_rpcs_page_through_the_catalog(admin, catalog) -> None:  # type: ignore[no-untyped-def]
+    project, fixtures = catalog
+    scope = common_pb2.NamedEntityIdentifier(project=project, domain="development")
+    task_names = {f.entity_id.name for f in fixtures if f.kind == "task"}
+    tasks, pages = _page_all(
+        admin.ListTasks,
+        common_pb2.ResourceListRequest(
+            id=scope,
+            limit=4,
+            sort_by=common_pb2.Sort(key="name", direction=common_pb2.Sort.ASCENDING),
+        ),
+    )
+    assert [t.id.name for t in tasks] == sorted(task_names) and pages >= 3
+    ids, _ = _page_all(
+        admin.ListTaskIds,
+        common_pb2.NamedEntityIdentifierListRequest(project=project, domain="development", limit=3),
+    )
+    assert {i.name for i in ids} == task_names
+    workflows, _ = _page_all(admin.ListWorkflows, common_pb2.ResourceListRequest(id=scope, limit=5))
+    assert workflows and all(
+        len(w.closure.compiled_workflow.primary.template.nodes) == 0 for w in workflows
+    )
+    assert any(
+        w.closure.compiled_workflow.primary.template.interface.inputs.variables for w in workflows
+    )
+    launch_plans, _ = _page_all(
+        admin.ListLaunchPlans,
+        common_pb2.ResourceListRequest(id=scope, limit=5, filters="eq(schedule_type,NONE)"),
+    )
+    assert {lp.id.name for lp in launch_plans} == {
+        f.entity_id.name for f in fixtures if f.kind == "launchplan"
+    }
+    named, _ = _page_all(
+        admin.ListNamedEntities,
+        common_pb2.NamedEntityListRequest(
+            resource_type=identifier_pb2.WORKFLOW, project=project, domain="development", limit=4
+        ),
+    )
+    assert {n.id.name for n in named} == {w.id.name for w in workflows}
+
+
+def test_list_rpcs_refuse_bad_requests_naming_the_problem(admin, catalog) -> None:  # type: ignore[no-untyped-def]
+    project, _ = catalog
+    scope = common_pb2.NamedEntityIdentifier(project=project, domain="development")
+    cases = {
+        "invalid value for filters": common_pb2.ResourceListRequest(
+            id=scope, limit=3, filters="eq(name"
+        ),
+        "unrecognized filter function": common_pb2.ResourceListRequest(
+            id=scope, limit=3, filters="has(name,x)"
+        ),
+        "invalid sort key": common_pb2.ResourceListRequest(
+            id=scope, limit=3, sort_by=common_pb2.Sort(key="nope")
+        ),
+        "limit": common_pb2.ResourceListRequest(id=scope),
+        "invalid pagination token": common_pb2.ResourceListRequest(id=scope, limit=3, token="-4"),
+        "missing domain": common_pb2.ResourceListRequest(
+            id=common_pb2.NamedEntityIdentifier(project=project), limit=3
+        ),
+    }
+    for expected, request in cases.items():
+        with pytest.raises(grpc.RpcError) as refused:
+            admin.ListTasks(request)
+        assert refused.value.code() is grpc.StatusCode.INVALID_ARGUMENT, expected
+        assert expected in refused.value.details()

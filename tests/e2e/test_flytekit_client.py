@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
+
 import grpc
 import httpx
 import pytest
+from flyteidl.admin.project_pb2 import ProjectListRequest
 from flytekit.clients.friendly import SynchronousFlyteClient
 from flytekit.configuration import PlatformConfig
 from flytekit.exceptions.system import FlyteSystemException
+from flytekit.models.core.identifier import WorkflowExecutionIdentifier
+from flytekit.models.project import Project
 from prometheus_client.parser import text_string_to_metric_families
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
@@ -30,9 +35,19 @@ def test_flytekit_sees_unimplemented_without_starting_a_login(
     before = _auth_metadata_calls(edge_http_url)
     client = SynchronousFlyteClient(PlatformConfig(endpoint=edge_grpc_target, insecure=True))
     with pytest.raises(FlyteSystemException) as raised:
-        client.list_projects()
+        client.get_execution(WorkflowExecutionIdentifier("p", "development", "never-ran"))
     cause = raised.value.__cause__
     assert isinstance(cause, grpc.RpcError)
     assert cause.code() is grpc.StatusCode.UNIMPLEMENTED
-    assert "AdminService/ListProjects" in cause.details()
+    assert "AdminService/GetExecution" in cause.details()
     assert _auth_metadata_calls(edge_http_url) == before
+
+
+def test_flytekit_registers_and_lists_projects(edge_grpc_target: str) -> None:
+    client = SynchronousFlyteClient(PlatformConfig(endpoint=edge_grpc_target, insecure=True))
+    project_id = f"fk-{uuid.uuid4().hex[:10]}"
+    client.register_project(Project(project_id, "from flytekit", "registered by flytekit"))
+    only_ours = ProjectListRequest(limit=1000, filters=f"eq(identifier,{project_id})")
+    listed = client.list_projects(only_ours)
+    assert [(p.id, p.name) for p in listed.projects] == [(project_id, "from flytekit")]
+    assert [d.id for d in listed.projects[0].domains] == ["development", "staging", "production"]

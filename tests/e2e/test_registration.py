@@ -142,6 +142,16 @@ async def test_description_entity_is_recorded_with_the_task(admin, project: str,
     assert entity.HasField("source_code")
     task = await admin.GetTask(common_pb2.ObjectGetRequest(id=fixture.entity_id))
     assert task.short_description == "adds numbers"
+    listed = await admin.ListDescriptionEntities(
+        description_entity_pb2.DescriptionEntityListRequest(
+            resource_type=identifier_pb2.TASK,
+            id=common_pb2.NamedEntityIdentifier(
+                project=project, domain="development", name=fixture.entity_id.name
+            ),
+            limit=10,
+        )
+    )
+    assert [e.short_description for e in listed.descriptionEntities] == ["adds numbers"]
     lookup.version = "absent"
     missing = await _failure(admin.GetDescriptionEntity(common_pb2.ObjectGetRequest(id=lookup)))
     assert missing.code() is grpc.StatusCode.NOT_FOUND

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from flyteidl.admin import launch_plan_pb2, task_pb2, workflow_pb2
 from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
 
 from flightdeck_admin.api.attributes import MatchableAttributesApi
 from flightdeck_admin.api.description_entities import DescriptionEntitiesApi
@@ -15,6 +17,7 @@ from flightdeck_admin.api.tasks import TasksApi
 from flightdeck_admin.api.version import VersionApi
 from flightdeck_admin.api.workflows import WorkflowsApi
 from flightdeck_admin.domain import quantities
+from flightdeck_admin.domain import workflows as domain_workflows
 from flightdeck_admin.domain.build import ControlPlaneVersion
 from flightdeck_admin.domain.compiler import compile_task
 from flightdeck_admin.service.attributes import MatchableAttributes
@@ -23,6 +26,7 @@ from flightdeck_admin.service.launch_plans import LaunchPlans
 from flightdeck_admin.service.named_entities import NamedEntities
 from flightdeck_admin.service.projects import Projects
 from flightdeck_admin.service.tasks import Tasks
+from flightdeck_admin.service.versioned import VersionedListing
 from flightdeck_admin.service.workflows import Workflows
 from flightdeck_admin.settings import AdminSettings
 from flightdeck_admin.store import attributes as attribute_store
@@ -46,30 +50,57 @@ from flightdeck_proto import services
 SERVICE_NAME = "flightdeck-admin"
 
 
-def build_host(settings: AdminSettings, client: AsyncMongoClient) -> ServiceHost:
-    info = build_info(SERVICE_NAME)
-    database = client[settings.mongo.database]
-    projects = Projects(MongoProjectStore(database[PROJECTS]), settings.domains)
-    limits = {k: quantities.parse(v) for k, v in settings.task_resources.limits.items()}
+def _registration_apis(
+    database: AsyncDatabase, settings: AdminSettings, projects: Projects
+) -> list[object]:
+    """Tasks, workflows, launch plans and the records beside them."""
     descriptions = description_entities.MongoDescriptionEntityStore(
         database[description_entities.COLLECTION]
     )
+    names = named_entities.MongoNamedEntityStore(database[named_entities.COLLECTION])
+    limits = {k: quantities.parse(v) for k, v in settings.task_resources.limits.items()}
     task_store = MongoTaskStore(database[TASKS])
-    tasks = Tasks(task_store, projects, limits, compile_task, descriptions)
     workflow_store = workflows.MongoWorkflowStore(database[workflows.COLLECTION])
     launch_plan_store = launch_plans.MongoLaunchPlanStore(
         database[launch_plans.COLLECTION], database[launch_plans.ACTIVE_COLLECTION]
     )
+    return [
+        TasksApi(
+            Tasks(task_store, projects, limits, compile_task, descriptions, names),
+            VersionedListing(
+                task_store, lambda found, token: task_pb2.TaskList(tasks=found, token=token)
+            ),
+        ),
+        WorkflowsApi(
+            Workflows(workflow_store, task_store, launch_plan_store, projects, descriptions, names),
+            VersionedListing(
+                workflow_store,
+                lambda found, token: workflow_pb2.WorkflowList(workflows=found, token=token),
+                domain_workflows.list_view,
+            ),
+        ),
+        LaunchPlansApi(
+            LaunchPlans(launch_plan_store, workflow_store, projects, names),
+            VersionedListing(
+                launch_plan_store,
+                lambda found, token: launch_plan_pb2.LaunchPlanList(
+                    launch_plans=found, token=token
+                ),
+            ),
+        ),
+        NamedEntitiesApi(NamedEntities(names)),
+        DescriptionEntitiesApi(DescriptionEntities(descriptions)),
+    ]
+
+
+def build_host(settings: AdminSettings, client: AsyncMongoClient) -> ServiceHost:
+    info = build_info(SERVICE_NAME)
+    database = client[settings.mongo.database]
+    projects = Projects(MongoProjectStore(database[PROJECTS]), settings.domains)
     admin_apis = [
         VersionApi(ControlPlaneVersion(info.version, info.commit, info.built_at)),
         ProjectsApi(projects),
-        TasksApi(tasks),
-        WorkflowsApi(
-            Workflows(workflow_store, task_store, launch_plan_store, projects, descriptions)
-        ),
-        LaunchPlansApi(LaunchPlans(launch_plan_store, workflow_store, projects)),
-        NamedEntitiesApi(NamedEntities(named_entities.MongoNamedEntityStore(database))),
-        DescriptionEntitiesApi(DescriptionEntities(descriptions)),
+        *_registration_apis(database, settings, projects),
         MatchableAttributesApi(
             MatchableAttributes(
                 attribute_store.MongoMatchableAttributeStore(database[attribute_store.COLLECTION]),

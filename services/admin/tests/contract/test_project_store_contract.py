@@ -47,6 +47,23 @@ class ProjectStoreContract:
         await store.replace(_project("Renamed"))
         assert (await store.get("flytesnacks")).name == "Renamed"
 
+    async def test_list_pages_by_identifier_and_hides_archived(self, store: Any) -> None:
+        for project_id, state in (
+            ("c", 0),
+            ("a", 0),
+            ("b", project_pb2.Project.ARCHIVED),
+            ("d", 0),
+        ):
+            await store.insert(project_pb2.Project(id=project_id, name=project_id, state=state))
+        first, token = await store.list_page(project_pb2.ProjectListRequest(limit=2))
+        rest, last = await store.list_page(project_pb2.ProjectListRequest(limit=2, token=token))
+        assert [p.id for p in first + rest] == ["a", "c", "d"]
+        assert token and not last
+        archived, _ = await store.list_page(
+            project_pb2.ProjectListRequest(limit=5, filters="eq(state,1)")
+        )
+        assert [p.id for p in archived] == ["b"]
+
 
 class TestInMemoryProjectStore(ProjectStoreContract):
     @pytest.fixture

@@ -16,3 +16,10 @@ class DescriptionEntitiesApi:
         self, request: common_pb2.ObjectGetRequest, context: grpc.aio.ServicerContext
     ) -> description_entity_pb2.DescriptionEntity:
         return await self._description_entities.get(request.id)
+
+    async def ListDescriptionEntities(
+        self,
+        request: description_entity_pb2.DescriptionEntityListRequest,
+        context: grpc.aio.ServicerContext,
+    ) -> description_entity_pb2.DescriptionEntityList:
+        return await self._description_entities.list(request)

@@ -22,3 +22,8 @@ class NamedEntitiesApi:
     ) -> common_pb2.NamedEntityUpdateResponse:
         await self._named_entities.update(request)
         return common_pb2.NamedEntityUpdateResponse()
+
+    async def ListNamedEntities(
+        self, request: common_pb2.NamedEntityListRequest, context: grpc.aio.ServicerContext
+    ) -> common_pb2.NamedEntityList:
+        return await self._named_entities.list(request)

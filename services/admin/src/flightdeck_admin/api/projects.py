@@ -33,3 +33,8 @@ class ProjectsApi:
         self, request: project_pb2.GetDomainRequest, context: grpc.aio.ServicerContext
     ) -> project_pb2.GetDomainsResponse:
         return project_pb2.GetDomainsResponse(domains=self._projects.domains())
+
+    async def ListProjects(
+        self, request: project_pb2.ProjectListRequest, context: grpc.aio.ServicerContext
+    ) -> project_pb2.Projects:
+        return await self._projects.list(request)

@@ -56,3 +56,17 @@ def key(identifier: identifier_pb2.Identifier) -> tuple[int, str, str, str, str]
         identifier.name,
         identifier.version,
     )
+
+
+def project_domain_scope(project: str, domain: str) -> dict[str, str]:
+    """The implicit filter of a list request; both parts are required."""
+    for part, value in (("project", project), ("domain", domain)):
+        if not value:
+            raise MissingField(part)
+    return {"project": project, "domain": domain}
+
+
+def named_scope(project: str, domain: str, name: str) -> dict[str, str]:
+    """Project and domain required; the name narrows the list when given."""
+    scope = project_domain_scope(project, domain)
+    return {**scope, "name": name} if name else scope

@@ -8,6 +8,7 @@ from flyteidl.admin import description_entity_pb2
 from flyteidl.core import identifier_pb2
 
 from flightdeck_admin.domain import identifiers
+from flightdeck_admin.domain.errors import MissingField
 
 
 class DescriptionEntityStore(Protocol):
@@ -18,6 +19,10 @@ class DescriptionEntityStore(Protocol):
         self, identifier: identifier_pb2.Identifier
     ) -> description_entity_pb2.DescriptionEntity:
         """Raises EntityNotFound."""
+
+    async def list_page(
+        self, request: description_entity_pb2.DescriptionEntityListRequest, scope: dict[str, str]
+    ) -> tuple[list[description_entity_pb2.DescriptionEntity], str]: ...
 
 
 def of_registration(
@@ -42,3 +47,12 @@ class DescriptionEntities:
         entity.long_description.SetInParent()
         entity.source_code.SetInParent()
         return entity
+
+    async def list(
+        self, request: description_entity_pb2.DescriptionEntityListRequest
+    ) -> description_entity_pb2.DescriptionEntityList:
+        if not request.id.name:
+            raise MissingField("name")
+        scope = identifiers.named_scope(request.id.project, request.id.domain, request.id.name)
+        found, token = await self._store.list_page(request, scope)
+        return description_entity_pb2.DescriptionEntityList(descriptionEntities=found, token=token)

@@ -15,6 +15,7 @@ from flightdeck_admin.domain.errors import (
     InvalidField,
     MissingField,
 )
+from flightdeck_admin.service.named_entities import NameRecorder, name_of
 from flightdeck_admin.service.projects import Projects
 from flightdeck_admin.service.workflows import WorkflowStore
 
@@ -42,12 +43,21 @@ class LaunchPlanStore(Protocol):
     async def get_active(self, project: str, domain: str, name: str) -> launch_plan_pb2.LaunchPlan:
         """Raises EntityNotFound when no version of the name is active."""
 
+    async def list_active(
+        self, request: launch_plan_pb2.ActiveLaunchPlanListRequest, scope: dict[str, str]
+    ) -> tuple[list[launch_plan_pb2.LaunchPlan], str]: ...
+
 
 class LaunchPlans:
     def __init__(
-        self, store: LaunchPlanStore, workflows: WorkflowStore, projects: Projects
+        self,
+        store: LaunchPlanStore,
+        workflows: WorkflowStore,
+        projects: Projects,
+        names: NameRecorder,
     ) -> None:
         self._store = store
+        self._names = names
         self._workflows = workflows
         self._projects = projects
 
@@ -75,6 +85,7 @@ class LaunchPlans:
         except EntityAlreadyExists:
             await self._refuse_if_registered(launch_plan, digest)
             raise
+        await self._names.ensure(identifiers.LAUNCH_PLAN, name_of(request.id))
 
     async def _refuse_if_registered(
         self, launch_plan: launch_plan_pb2.LaunchPlan, digest: str
@@ -84,6 +95,7 @@ class LaunchPlans:
         except EntityNotFound:
             return
         if stored_digest == digest:
+            await self._names.ensure(identifiers.LAUNCH_PLAN, name_of(launch_plan.id))
             raise EntityAlreadyExists("launch plan with identical structure already exists")
         stored = await self._store.get(launch_plan.id)
         stored.closure.ClearField("state")
@@ -110,6 +122,13 @@ class LaunchPlans:
             await self._store.activate(launch_plan_id)
         else:
             await self._store.deactivate(launch_plan_id)
+
+    async def list_active(
+        self, request: launch_plan_pb2.ActiveLaunchPlanListRequest
+    ) -> launch_plan_pb2.LaunchPlanList:
+        scope = identifiers.project_domain_scope(request.project, request.domain)
+        found, token = await self._store.list_active(request, scope)
+        return launch_plan_pb2.LaunchPlanList(launch_plans=found, token=token)
 
     async def get_active(self, project: str, domain: str, name: str) -> launch_plan_pb2.LaunchPlan:
         for field, value in (("project", project), ("domain", domain), ("name", name)):

@@ -5,12 +5,22 @@ from __future__ import annotations
 from typing import Protocol
 
 from flyteidl.admin import common_pb2
+from flyteidl.core import identifier_pb2
 
 from flightdeck_admin.domain import named_entities
 from flightdeck_admin.domain.errors import EntityNotFound
 
 
-class NamedEntityStore(Protocol):
+class NameRecorder(Protocol):
+    async def ensure(self, resource_type: int, entity_id: common_pb2.NamedEntityIdentifier) -> None:
+        """Record that a version of the name exists (insert if absent)."""
+
+
+class NamedEntityStore(NameRecorder, Protocol):
+    async def list_page(
+        self, request: common_pb2.NamedEntityListRequest
+    ) -> tuple[list[common_pb2.NamedEntity], str]: ...
+
     async def exists(self, resource_type: int, entity_id: common_pb2.NamedEntityIdentifier) -> bool:
         """Whether any version of that name is registered."""
 
@@ -54,3 +64,19 @@ class NamedEntities:
         await self._store.save_metadata(
             request.resource_type, request.id, named_entities.merged(stored, request.metadata)
         )
+
+    async def list(self, request: common_pb2.NamedEntityListRequest) -> common_pb2.NamedEntityList:
+        named_entities.validate_name(
+            request.resource_type,
+            common_pb2.NamedEntityIdentifier(
+                project=request.project, domain=request.domain, name="-"
+            ),
+        )
+        entities, token = await self._store.list_page(request)
+        return common_pb2.NamedEntityList(entities=entities, token=token)
+
+
+def name_of(identifier: identifier_pb2.Identifier) -> common_pb2.NamedEntityIdentifier:
+    return common_pb2.NamedEntityIdentifier(
+        project=identifier.project, domain=identifier.domain, name=identifier.name
+    )

@@ -16,3 +16,8 @@ class ProjectStore(Protocol):
 
     async def replace(self, project: project_pb2.Project) -> None:
         """Raises EntityNotFound when the project does not exist."""
+
+    async def list_page(
+        self, request: project_pb2.ProjectListRequest
+    ) -> tuple[list[project_pb2.Project], str]:
+        """One page and the token of the next ('' when there is none)."""

@@ -38,6 +38,10 @@ class Projects:
             raise MissingField("project_id")
         return self._with_domains(await self._store.get(project_id))
 
+    async def list(self, request: project_pb2.ProjectListRequest) -> project_pb2.Projects:
+        found, token = await self._store.list_page(request)
+        return project_pb2.Projects(projects=[self._with_domains(p) for p in found], token=token)
+
     async def require_active(self, project_id: str, domain: str) -> None:
         """The gate of registrations, launches and project-domain attributes."""
         try:

@@ -14,6 +14,7 @@ from flightdeck_admin.service.description_entities import (
     DescriptionEntityStore,
     of_registration,
 )
+from flightdeck_admin.service.named_entities import NameRecorder, name_of
 from flightdeck_admin.service.projects import Projects
 
 CompileTask = Callable[[tasks_pb2.TaskTemplate], compiler_pb2.CompiledTask]
@@ -38,9 +39,11 @@ class Tasks:
         limits: tasks.ResourceLimits,
         compile_task: CompileTask,
         descriptions: DescriptionEntityStore,
+        names: NameRecorder,
     ) -> None:
         self._store = store
         self._descriptions = descriptions
+        self._names = names
         self._projects = projects
         self._limits = limits
         self._compile = compile_task
@@ -66,6 +69,8 @@ class Tasks:
         return task
 
     async def _describe(self, request: task_pb2.TaskCreateRequest) -> None:
+        """The records beside a version: written after it, and again on a replay."""
+        await self._names.ensure(identifiers.TASK, name_of(request.id))
         if request.spec.HasField("description"):
             await self._descriptions.ensure(of_registration(request.id, request.spec.description))
 

@@ -13,6 +13,7 @@ from flightdeck_admin.service.description_entities import (
     DescriptionEntityStore,
     of_registration,
 )
+from flightdeck_admin.service.named_entities import NameRecorder, name_of
 from flightdeck_admin.service.projects import Projects
 from flightdeck_admin.service.tasks import TaskStore
 
@@ -41,10 +42,12 @@ class Workflows:
         launch_plans: LaunchPlanReader,
         projects: Projects,
         descriptions: DescriptionEntityStore,
+        names: NameRecorder,
         max_nodes: int = workflows.MAX_WORKFLOW_NODES,
     ) -> None:
         self._store = store
         self._descriptions = descriptions
+        self._names = names
         self._tasks = tasks
         self._launch_plans = launch_plans
         self._projects = projects
@@ -74,6 +77,8 @@ class Workflows:
         await self._describe(request)
 
     async def _describe(self, request: workflow_pb2.WorkflowCreateRequest) -> None:
+        """The records beside a version: written after it, and again on a replay."""
+        await self._names.ensure(identifiers.WORKFLOW, name_of(request.id))
         if request.spec.HasField("description"):
             await self._descriptions.ensure(of_registration(request.id, request.spec.description))
 
@@ -101,13 +106,15 @@ class Workflows:
             raise workflows.MissingReference(spec.template.id, reference) from None
 
     async def _refuse_if_registered(
-        self, workflow_id: identifier_pb2.Identifier, digest: str
+        self, request: workflow_pb2.WorkflowCreateRequest, digest: str
     ) -> None:
         try:
-            stored = await self._store.digest(workflow_id)
+            stored = await self._store.digest(request.id)
         except EntityNotFound:
             return
-        workflows.refuse_existing(workflow_id, same_structure=stored == digest)
+        if stored == digest:
+            await self._describe(request)  # repairs records lost to a crash in between
+        workflows.refuse_existing(request.id, same_structure=stored == digest)
 
     async def get(self, workflow_id: identifier_pb2.Identifier) -> workflow_pb2.Workflow:
         workflow_id = identifiers.defaulted(workflow_id, identifiers.WORKFLOW)

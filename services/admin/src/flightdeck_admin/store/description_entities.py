@@ -10,8 +10,10 @@ from pymongo import IndexModel
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
+from flightdeck_admin.domain import listing
 from flightdeck_admin.domain.errors import EntityNotFound
 from flightdeck_admin.store.documents import blob_of, message_from, now
+from flightdeck_admin.store.listing import list_request
 
 COLLECTION = "description_entities"
 KEY = ("resource_type", "project", "domain", "name", "version")
@@ -32,6 +34,7 @@ class MongoDescriptionEntityStore:
         document = {
             **_key(entity.id),
             "short_description": entity.short_description,
+            "link": entity.source_code.link,
             "created_at": moment,
             "updated_at": moment,
             "blob": blob_of(entity),
@@ -50,3 +53,11 @@ class MongoDescriptionEntityStore:
         if document is None:
             raise EntityNotFound("entry not found")
         return message_from(document, description_entity_pb2.DescriptionEntity)
+
+    async def list_page(
+        self, request: description_entity_pb2.DescriptionEntityListRequest, scope: dict[str, str]
+    ) -> tuple[list[description_entity_pb2.DescriptionEntity], str]:
+        schema = listing.description_entities(request.resource_type)
+        page = await list_request(self._entities, schema, request, base_filter=scope)
+        found = [message_from(d, description_entity_pb2.DescriptionEntity) for d in page.documents]
+        return found, page.token

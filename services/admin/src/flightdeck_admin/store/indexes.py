@@ -5,6 +5,7 @@ from __future__ import annotations
 from pymongo import IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 
+from flightdeck_admin.domain import listing
 from flightdeck_admin.store import attributes as attribute_store
 from flightdeck_admin.store import (
     description_entities,
@@ -14,15 +15,28 @@ from flightdeck_admin.store import (
     tasks,
     workflows,
 )
+from flightdeck_admin.store.listing import index_models
 from flightdeck_admin.store.versioned import UNIQUE_ID_INDEX
 
+
+def _listed(*schemas: listing.ListingSchema) -> list[IndexModel]:
+    """Every filterable and sortable column of these listings backed by an index."""
+    return [model for schema in schemas for model in index_models(schema)]
+
+
 INDEXES: dict[str, list[IndexModel]] = {
-    projects.COLLECTION: [IndexModel("name"), IndexModel("state"), IndexModel("created_at")],
-    tasks.COLLECTION: [UNIQUE_ID_INDEX],
-    workflows.COLLECTION: [UNIQUE_ID_INDEX],
-    launch_plans.COLLECTION: [UNIQUE_ID_INDEX],
-    named_entities.METADATA_COLLECTION: [named_entities.METADATA_INDEX],
-    description_entities.COLLECTION: [description_entities.INDEX],
+    projects.COLLECTION: _listed(listing.PROJECTS),
+    tasks.COLLECTION: [UNIQUE_ID_INDEX, *_listed(listing.TASKS, listing.TASK_IDS)],
+    workflows.COLLECTION: [UNIQUE_ID_INDEX, *_listed(listing.WORKFLOWS, listing.WORKFLOW_IDS)],
+    launch_plans.COLLECTION: [
+        UNIQUE_ID_INDEX,
+        *_listed(listing.LAUNCH_PLANS, listing.LAUNCH_PLAN_IDS, listing.ACTIVE_LAUNCH_PLANS),
+    ],
+    named_entities.COLLECTION: [named_entities.INDEX, *_listed(listing.NAMED_ENTITIES)],
+    description_entities.COLLECTION: [
+        description_entities.INDEX,
+        *_listed(listing.TASK_DESCRIPTION_ENTITIES),
+    ],
     attribute_store.COLLECTION: attribute_store.INDEXES,
     launch_plans.ACTIVE_COLLECTION: [
         IndexModel(
@@ -36,5 +50,9 @@ async def apply(database: AsyncDatabase) -> None:
     """One index per command: FerretDB 1.24 drops the connection (a server-side panic) when a
     single createIndexes names several indexes of which some already exist."""
     for collection, models in INDEXES.items():
+        seen: set[str] = set()
         for model in models:
-            await database[collection].create_indexes([model])
+            name = model.document["name"]
+            if name not in seen:
+                seen.add(name)
+                await database[collection].create_indexes([model])

@@ -14,8 +14,10 @@ from flyteidl.admin import launch_plan_pb2
 from flyteidl.core import identifier_pb2
 from pymongo.asynchronous.collection import AsyncCollection
 
+from flightdeck_admin.domain import listing
 from flightdeck_admin.domain.errors import EntityNotFound
 from flightdeck_admin.store.documents import message_from, now
+from flightdeck_admin.store.listing import list_request
 from flightdeck_admin.store.versioned import MongoVersionedStore, id_filter
 
 COLLECTION = "launch_plans"
@@ -30,7 +32,12 @@ def _name_key(project: str, domain: str, name: str) -> dict[str, str]:
 
 class MongoLaunchPlanStore(MongoVersionedStore[launch_plan_pb2.LaunchPlan]):
     def __init__(self, collection: AsyncCollection, active: AsyncCollection) -> None:
-        super().__init__(collection, launch_plan_pb2.LaunchPlan, "launch plan")
+        super().__init__(
+            collection,
+            launch_plan_pb2.LaunchPlan,
+            "launch plan",
+            (listing.LAUNCH_PLANS, listing.LAUNCH_PLAN_IDS),
+        )
         self._active = active
 
     async def insert(
@@ -47,6 +54,20 @@ class MongoLaunchPlanStore(MongoVersionedStore[launch_plan_pb2.LaunchPlan]):
             workflow_name=workflow.name,
             workflow_version=workflow.version,
         )
+
+    def _from_document(self, document: dict[str, Any]) -> launch_plan_pb2.LaunchPlan:
+        return self._with_columns(document)
+
+    async def list_active(
+        self, request: launch_plan_pb2.ActiveLaunchPlanListRequest, scope: dict[str, str]
+    ) -> tuple[list[launch_plan_pb2.LaunchPlan], str]:
+        page = await list_request(
+            self._collection,
+            listing.ACTIVE_LAUNCH_PLANS,
+            request,
+            base_filter={**scope, "state": ACTIVE},
+        )
+        return [self._with_columns(d) for d in page.documents], page.token
 
     @staticmethod
     def _with_columns(document: dict[str, Any]) -> launch_plan_pb2.LaunchPlan:

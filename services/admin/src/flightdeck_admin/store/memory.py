@@ -5,13 +5,35 @@ from __future__ import annotations
 from flyteidl.admin import project_pb2, task_pb2
 from flyteidl.core import identifier_pb2
 
-from flightdeck_admin.domain import identifiers
+from flightdeck_admin.domain import identifiers, listing
 from flightdeck_admin.domain.errors import EntityAlreadyExists, EntityNotFound
 
 
 class InMemoryProjectStore:
     def __init__(self) -> None:
         self._projects: dict[str, bytes] = {}
+
+    async def list_page(
+        self, request: project_pb2.ProjectListRequest
+    ) -> tuple[list[project_pb2.Project], str]:
+        arguments = listing.arguments_of(request)
+        plan = listing.plan_listing(
+            listing.PROJECTS, arguments.filters, arguments.sort_by, arguments.limit, arguments.token
+        )
+        projects = [project_pb2.Project.FromString(b) for b in self._projects.values()]
+        rows = [
+            {
+                "_id": p.id,
+                "identifier": p.id,
+                "name": p.name,
+                "description": p.description,
+                "state": int(p.state),
+                "project": p,
+            }
+            for p in projects
+        ]
+        page, token = listing.select_page(plan, rows)
+        return [row["project"] for row in page], token
 
     async def insert(self, project: project_pb2.Project) -> None:
         if project.id in self._projects:

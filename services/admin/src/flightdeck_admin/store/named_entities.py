@@ -1,54 +1,71 @@
-"""Named entities over MongoDB: existence from the versioned collections, metadata in its own."""
+"""Named entities in MongoDB: one document per (resource type, project, domain, name), written
+when the first version registers, carrying the entity's metadata (description, state)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flyteidl.admin import common_pb2
-from flyteidl.core import identifier_pb2
 from pymongo import IndexModel
-from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
 
-from flightdeck_admin.store import launch_plans, tasks, workflows
+from flightdeck_admin.domain import listing
 from flightdeck_admin.store.documents import now
+from flightdeck_admin.store.listing import list_request
 
-METADATA_COLLECTION = "named_entity_metadata"
-METADATA_KEY = ("resource_type", "project", "domain", "name")
-METADATA_INDEX = IndexModel([(f, 1) for f in METADATA_KEY], unique=True, name="named_entity")
-
-VERSIONED_COLLECTIONS = {
-    identifier_pb2.TASK: tasks.COLLECTION,
-    identifier_pb2.WORKFLOW: workflows.COLLECTION,
-    identifier_pb2.LAUNCH_PLAN: launch_plans.COLLECTION,
-}
-
-
-def _name(entity_id: common_pb2.NamedEntityIdentifier) -> dict[str, str]:
-    return {"project": entity_id.project, "domain": entity_id.domain, "name": entity_id.name}
+COLLECTION = "named_entities"
+KEY = ("resource_type", "project", "domain", "name")
+INDEX = IndexModel([(f, 1) for f in KEY], unique=True, name="named_entity")
 
 
 def _key(resource_type: int, entity_id: common_pb2.NamedEntityIdentifier) -> dict[str, Any]:
-    return {"resource_type": resource_type, **_name(entity_id)}
+    return {
+        "resource_type": resource_type,
+        "project": entity_id.project,
+        "domain": entity_id.domain,
+        "name": entity_id.name,
+    }
+
+
+def _entity(document: dict[str, Any]) -> common_pb2.NamedEntity:
+    return common_pb2.NamedEntity(
+        resource_type=document["resource_type"],
+        id=common_pb2.NamedEntityIdentifier(
+            project=document["project"], domain=document["domain"], name=document["name"]
+        ),
+        metadata=common_pb2.NamedEntityMetadata(
+            description=document.get("description", ""), state=document.get("state", 0)
+        ),
+    )
 
 
 class MongoNamedEntityStore:
-    def __init__(self, database: AsyncDatabase) -> None:
-        self._database = database
-        self._metadata = database[METADATA_COLLECTION]
+    def __init__(self, collection: AsyncCollection) -> None:
+        self._entities = collection
+
+    async def ensure(self, resource_type: int, entity_id: common_pb2.NamedEntityIdentifier) -> None:
+        """Insert if absent; replaying a registration repairs one lost to a crash."""
+        moment = now()
+        defaults = {"description": "", "state": 0, "created_at": moment, "updated_at": moment}
+        try:
+            await self._entities.update_one(
+                _key(resource_type, entity_id),
+                {"$setOnInsert": {**_key(resource_type, entity_id), **defaults}},
+                upsert=True,
+            )
+        except DuplicateKeyError:
+            return  # a concurrent registration of another version wrote it first
 
     async def exists(self, resource_type: int, entity_id: common_pb2.NamedEntityIdentifier) -> bool:
-        collection = self._database[VERSIONED_COLLECTIONS[resource_type]]
-        return await collection.find_one(_name(entity_id), projection=["_id"]) is not None
+        found = await self._entities.find_one(_key(resource_type, entity_id), projection=["_id"])
+        return found is not None
 
     async def metadata(
         self, resource_type: int, entity_id: common_pb2.NamedEntityIdentifier
     ) -> common_pb2.NamedEntityMetadata:
-        document = await self._metadata.find_one(_key(resource_type, entity_id))
-        if document is None:
-            return common_pb2.NamedEntityMetadata()
-        return common_pb2.NamedEntityMetadata(
-            description=document["description"], state=document["state"]
-        )
+        document = await self._entities.find_one(_key(resource_type, entity_id))
+        return common_pb2.NamedEntityMetadata() if document is None else _entity(document).metadata
 
     async def save_metadata(
         self,
@@ -56,14 +73,20 @@ class MongoNamedEntityStore:
         entity_id: common_pb2.NamedEntityIdentifier,
         metadata: common_pb2.NamedEntityMetadata,
     ) -> None:
-        await self._metadata.update_one(
-            _key(resource_type, entity_id),
-            {
-                "$set": {
-                    "description": metadata.description,
-                    "state": int(metadata.state),
-                    "updated_at": now(),
-                }
-            },
-            upsert=True,
+        update = {"description": metadata.description, "state": int(metadata.state)}
+        await self._entities.update_one(
+            _key(resource_type, entity_id), {"$set": {**update, "updated_at": now()}}, upsert=True
         )
+
+    async def list_page(
+        self, request: common_pb2.NamedEntityListRequest
+    ) -> tuple[list[common_pb2.NamedEntity], str]:
+        scope = {
+            "resource_type": request.resource_type,
+            "project": request.project,
+            "domain": request.domain,
+        }
+        page = await list_request(
+            self._entities, listing.NAMED_ENTITIES, request, base_filter=scope
+        )
+        return [_entity(d) for d in page.documents], page.token

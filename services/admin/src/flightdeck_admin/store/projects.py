@@ -8,8 +8,10 @@ from flyteidl.admin import project_pb2
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
+from flightdeck_admin.domain import listing
 from flightdeck_admin.domain.errors import EntityAlreadyExists, EntityNotFound
 from flightdeck_admin.store.documents import blob_of, key_value_list, message_from, now
+from flightdeck_admin.store.listing import list_request
 
 COLLECTION = "projects"
 
@@ -54,3 +56,9 @@ class MongoProjectStore:
         )
         if result.matched_count == 0:
             raise EntityNotFound(f"project [{project.id}] not found")
+
+    async def list_page(
+        self, request: project_pb2.ProjectListRequest
+    ) -> tuple[list[project_pb2.Project], str]:
+        page = await list_request(self._projects, listing.PROJECTS, request)
+        return [message_from(d, project_pb2.Project) for d in page.documents], page.token

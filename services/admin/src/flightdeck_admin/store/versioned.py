@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Generic, TypeVar
 
+from flyteidl.admin import common_pb2
 from flyteidl.core import identifier_pb2
 from google.protobuf.message import Message
 from pymongo import ASCENDING, IndexModel
@@ -12,7 +13,9 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from flightdeck_admin.domain.errors import EntityAlreadyExists, EntityNotFound
+from flightdeck_admin.domain.listing import ListingSchema
 from flightdeck_admin.store.documents import blob_of, message_from, now
+from flightdeck_admin.store.listing import list_request
 
 ID_FIELDS = ("project", "domain", "name", "version")
 
@@ -33,10 +36,17 @@ class MongoVersionedStore(Generic[Entity]):
     """The entity message (with ``id`` and ``closure.created_at``) is the blob; ``promoted``
     fields sit beside it for queries."""
 
-    def __init__(self, collection: AsyncCollection, message_type: type[Entity], kind: str) -> None:
+    def __init__(
+        self,
+        collection: AsyncCollection,
+        message_type: type[Entity],
+        kind: str,
+        schemas: tuple[ListingSchema, ListingSchema],
+    ) -> None:
         self._collection = collection
         self._type = message_type
         self._kind = kind
+        self._schema, self._ids_schema = schemas
 
     async def _insert(self, entity: Entity, digest: str, **promoted: Any) -> None:
         moment = now()
@@ -70,3 +80,22 @@ class MongoVersionedStore(Generic[Entity]):
 
     async def digest(self, entity_id: identifier_pb2.Identifier) -> str:
         return str((await self._find(entity_id, "digest"))["digest"])
+
+    def _from_document(self, document: dict[str, Any]) -> Entity:
+        return message_from(document, self._type)
+
+    async def list_page(self, request: Any, scope: dict[str, str]) -> tuple[list[Entity], str]:
+        page = await list_request(self._collection, self._schema, request, base_filter=scope)
+        return [self._from_document(d) for d in page.documents], page.token
+
+    async def list_ids(
+        self, request: Any, scope: dict[str, str]
+    ) -> tuple[list[common_pb2.NamedEntityIdentifier], str]:
+        page = await list_request(self._collection, self._ids_schema, request, base_filter=scope)
+        names = [
+            common_pb2.NamedEntityIdentifier(
+                project=d["project"], domain=d["domain"], name=d["name"]
+            )
+            for d in page.documents
+        ]
+        return names, page.token
