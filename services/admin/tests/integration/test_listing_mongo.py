@@ -20,7 +20,8 @@ from flyteidl.admin import common_pb2
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 
-from flightdeck_admin.domain.listing import (
+from flightdeck_admin.store.listing import ensure_indexes, list_documents, list_request
+from flightdeck_listing import (
     NAMED_ENTITIES,
     PROJECTS,
     TASK_IDS,
@@ -29,7 +30,6 @@ from flightdeck_admin.domain.listing import (
     plan_listing,
     select_page,
 )
-from flightdeck_admin.store.listing import ensure_indexes, list_documents, list_request
 from flightdeck_platform import faults
 
 pytestmark = pytest.mark.integration

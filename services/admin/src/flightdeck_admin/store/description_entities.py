@@ -10,7 +10,7 @@ from pymongo import IndexModel
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
-from flightdeck_admin.domain import listing
+import flightdeck_listing as listing
 from flightdeck_admin.domain.errors import EntityNotFound
 from flightdeck_admin.store.documents import blob_of, message_from, now
 from flightdeck_admin.store.listing import list_request

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pymongo import IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 
-from flightdeck_admin.domain import listing
+import flightdeck_listing as listing
 from flightdeck_admin.store import attributes as attribute_store
 from flightdeck_admin.store import (
     description_entities,

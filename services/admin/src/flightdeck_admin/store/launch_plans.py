@@ -14,7 +14,7 @@ from flyteidl.admin import launch_plan_pb2
 from flyteidl.core import identifier_pb2
 from pymongo.asynchronous.collection import AsyncCollection
 
-from flightdeck_admin.domain import listing
+import flightdeck_listing as listing
 from flightdeck_admin.domain.errors import EntityNotFound
 from flightdeck_admin.store.documents import message_from, now
 from flightdeck_admin.store.listing import list_request

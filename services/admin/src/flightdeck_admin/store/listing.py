@@ -21,7 +21,7 @@ from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.collection import AsyncCollection
 
-from flightdeck_admin.domain.listing import (
+from flightdeck_listing import (
     Condition,
     CursorValue,
     Function,
@@ -36,7 +36,7 @@ from flightdeck_admin.domain.listing import (
     next_token,
     plan_listing,
 )
-from flightdeck_admin.domain.listing.patterns import like_body, literal
+from flightdeck_listing.patterns import like_body, literal
 
 Document = dict[str, Any]
 Filter = dict[str, Any]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flyteidl.admin import project_pb2, task_pb2
 from flyteidl.core import identifier_pb2
 
-from flightdeck_admin.domain import identifiers, listing
+import flightdeck_listing as listing
+from flightdeck_admin.domain import identifiers
 from flightdeck_admin.domain.errors import EntityAlreadyExists, EntityNotFound
 
 

@@ -8,7 +8,7 @@ from flyteidl.admin import project_pb2
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
-from flightdeck_admin.domain import listing
+import flightdeck_listing as listing
 from flightdeck_admin.domain.errors import EntityAlreadyExists, EntityNotFound
 from flightdeck_admin.store.documents import blob_of, key_value_list, message_from, now
 from flightdeck_admin.store.listing import list_request

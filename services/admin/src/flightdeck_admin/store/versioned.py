@@ -13,9 +13,9 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from flightdeck_admin.domain.errors import EntityAlreadyExists, EntityNotFound
-from flightdeck_admin.domain.listing import ListingSchema
 from flightdeck_admin.store.documents import blob_of, message_from, now
 from flightdeck_admin.store.listing import list_request
+from flightdeck_listing import ListingSchema
 
 ID_FIELDS = ("project", "domain", "name", "version")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flyteidl.admin import workflow_pb2
 from pymongo.asynchronous.collection import AsyncCollection
 
-from flightdeck_admin.domain import listing
+import flightdeck_listing as listing
 from flightdeck_admin.store.versioned import MongoVersionedStore
 
 COLLECTION = "workflows"

@@ -8,7 +8,8 @@ import pytest
 from bson import ObjectId
 from flyteidl.admin import common_pb2
 
-from flightdeck_admin.domain.listing import (
+from flightdeck_admin.store.listing import condition_filter, index_models, query_filter
+from flightdeck_listing import (
     LAUNCH_PLANS,
     NAMED_ENTITIES,
     PROJECTS,
@@ -20,7 +21,6 @@ from flightdeck_admin.domain.listing import (
     next_token,
     plan_listing,
 )
-from flightdeck_admin.store.listing import condition_filter, index_models, query_filter
 
 MOMENT = datetime(2024, 1, 1, 0, 0, 0, 1500, tzinfo=UTC)  # 1.5 ms
 FLOOR = datetime(2024, 1, 1, 0, 0, 0, 1000, tzinfo=UTC)

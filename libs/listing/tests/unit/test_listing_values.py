@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from flightdeck_admin.domain.listing import Column, Kind
-from flightdeck_admin.domain.listing.values import convert
+from flightdeck_listing import Column, Kind
+from flightdeck_listing.values import convert
 from flightdeck_platform import faults
 
 INTEGER = Column("state", Kind.INTEGER, "state")

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from flyteidl.admin import common_pb2
 
-from flightdeck_admin.domain.listing import (
+from flightdeck_listing import (
     NAMED_ENTITIES,
     PROJECTS,
     TASK_IDS,

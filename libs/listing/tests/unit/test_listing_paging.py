@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from flyteidl.admin import common_pb2, project_pb2
 
-from flightdeck_admin.domain.listing import (
+from flightdeck_listing import (
     LAUNCH_PLAN_IDS,
     PROJECTS,
     TASK_DESCRIPTION_ENTITIES,

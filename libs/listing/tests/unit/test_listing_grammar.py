@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from flightdeck_admin.domain.listing import (
+from flightdeck_listing import (
     ACTIVE_LAUNCH_PLANS,
     LAUNCH_PLANS,
     NAMED_ENTITIES,
@@ -16,7 +16,7 @@ from flightdeck_admin.domain.listing import (
     Function,
     description_entities,
 )
-from flightdeck_admin.domain.listing.conditions import request_filters, resolve_filters
+from flightdeck_listing.conditions import request_filters, resolve_filters
 from flightdeck_platform import faults
 
 
