@@ -11,7 +11,6 @@ from flightdeck_admin.domain.attributes import AttributeKey, MatchableRecord, up
 from flightdeck_admin.domain.errors import EntityNotFound
 from flightdeck_admin.store.attributes import (
     COLLECTION,
-    INDEXES,
     MongoMatchableAttributeStore,
 )
 from flightdeck_admin.store.memory_attributes import InMemoryMatchableAttributeStore
@@ -173,8 +172,8 @@ class TestInMemoryMatchableAttributeStore(MatchableAttributeStoreContract):
 @pytest.mark.integration
 class TestMongoMatchableAttributeStore(MatchableAttributeStoreContract):
     @pytest.fixture
-    async def store(self, mongo_database: Any) -> MongoMatchableAttributeStore:
-        await mongo_database[COLLECTION].create_indexes(INDEXES)
+    def store(self, mongo_database: Any) -> MongoMatchableAttributeStore:
+        """The ``mongo_database`` fixture has applied every admin index already."""
         return MongoMatchableAttributeStore(mongo_database[COLLECTION])
 
     async def test_a_key_revision_is_written_once(self, store: Any, mongo_database: Any) -> None:
