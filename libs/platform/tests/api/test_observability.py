@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+
 import grpc
 import pytest
 from flyteidl.admin import common_pb2, version_pb2
@@ -28,6 +31,14 @@ class Admin:
         raise faults.NotFound("no such task")
 
 
+async def _eventually(condition: Callable[[], bool], seconds: float = 2.0) -> None:
+    for _ in range(int(seconds / 0.01)):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    assert condition()
+
+
 @pytest.fixture(scope="module")
 def spans() -> InMemorySpanExporter:
     exporter = InMemorySpanExporter()
@@ -41,6 +52,9 @@ async def test_server_span_continues_the_callers_trace(serve, spans) -> None:  #
     traceparent = f"00-{CALLER_TRACE_ID}-{CALLER_SPAN_ID}-01"
     await admin_pb2_grpc.AdminServiceStub(channel).GetVersion(
         version_pb2.GetVersionRequest(), metadata=(("traceparent", traceparent),)
+    )
+    await _eventually(
+        lambda: any(s.name.endswith("GetVersion") for s in spans.get_finished_spans())
     )
     (span,) = [s for s in spans.get_finished_spans() if s.name.endswith("GetVersion")]
     assert format(span.context.trace_id, "032x") == CALLER_TRACE_ID
@@ -60,7 +74,11 @@ async def test_failed_call_marks_span_and_counts_code(serve, spans) -> None:  # 
     _, channel = await serve([(services.ADMIN, Admin())])
     with pytest.raises(grpc.aio.AioRpcError):
         await admin_pb2_grpc.AdminServiceStub(channel).GetTask(common_pb2.ObjectGetRequest())
-    assert REGISTRY.get_sample_value("grpc_server_handled_total", labels) == before + 1
+    # The status reaches the client before the server's interceptors finish unwinding.
+    await _eventually(
+        lambda: REGISTRY.get_sample_value("grpc_server_handled_total", labels) == before + 1
+    )
+    await _eventually(lambda: any(s.name.endswith("GetTask") for s in spans.get_finished_spans()))
     (span,) = [s for s in spans.get_finished_spans() if s.name.endswith("GetTask")]
     assert span.attributes["rpc.grpc.status_code"] == grpc.StatusCode.NOT_FOUND.value[0]
     assert not span.status.is_ok
