@@ -6,7 +6,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 PYTEST := $(UV) run --frozen pytest
 LOCAL := deploy/local
 
-.PHONY: help setup proto proto-check lint test-unit test run up down status clean-var
+.PHONY: help setup proto proto-check lint test-unit test bench run up down status
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -32,6 +32,9 @@ test-unit: setup ## Unit and api tests: no servers needed
 
 test: setup lint ## Everything: starts the local stack it needs, runs all tests, stops what it started
 	@tests/run-with-stack $(PYTEST)
+
+bench: setup ## Benchmarks (bench/*_bench.py) against the local stack; results in bench/results/
+	@tests/run-with-stack bash -c 'set -e; for b in bench/*_bench.py; do echo "== $$b"; $(UV) run --frozen python "$$b"; done'
 
 run: setup up ## The whole system in the foreground (Ctrl-C stops the services)
 	@FLIGHTDECK_BUILD_COMMIT=$$(git rev-parse --short HEAD 2>/dev/null || echo unknown) \
