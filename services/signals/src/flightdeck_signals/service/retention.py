@@ -1,0 +1,72 @@
+"""Retention: signals of executions terminal for longer than the retention period are removed.
+
+Executions' phases reach this service later (the event pipeline); until then
+``mark_execution_terminal`` is the internal entry point, and the sweep runs periodically.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from flyteidl.core import identifier_pb2
+
+from flightdeck_signals.domain import signals
+from flightdeck_signals.domain.errors import MissingField
+from flightdeck_signals.service.ports import TerminalExecutions
+
+Clock = Callable[[], datetime]
+
+_log = logging.getLogger("flightdeck.signals.retention")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Retention:
+    def __init__(
+        self,
+        store: TerminalExecutions,
+        period: timedelta,
+        batch_size: int = 100,
+        clock: Clock = utc_now,
+    ) -> None:
+        self._store = store
+        self._period = period
+        self._batch_size = batch_size
+        self._clock = clock
+
+    async def mark_execution_terminal(
+        self, execution: identifier_pb2.WorkflowExecutionIdentifier, terminal_at: datetime
+    ) -> None:
+        if not signals.is_complete(execution):
+            raise MissingField("execution_id")
+        await self._store.mark_terminal(execution, terminal_at)
+
+    async def sweep(self) -> int:
+        """Removes the signals of every execution terminal for longer than the period; returns
+        how many executions were swept."""
+        cutoff = self._clock() - self._period
+        removed = 0
+        while True:
+            batch = await self._store.remove_terminal_before(cutoff, self._batch_size)
+            removed += batch
+            if batch < self._batch_size:
+                return removed
+
+    async def run(self, interval: timedelta) -> None:
+        """Sweeps every ``interval`` until cancelled; a failed sweep (Redis away) is logged and
+        the next one tries again."""
+        while True:
+            try:
+                removed = await self.sweep()
+                if removed:
+                    _log.info("signals swept", extra={"executions": removed})
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # any store failure: the next round retries
+                _log.warning("signal sweep failed", extra={"error": str(error)})
+            await asyncio.sleep(interval.total_seconds())
