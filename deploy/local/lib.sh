@@ -18,7 +18,10 @@ case ":$PATH:" in *:/usr/sbin:*) ;; *) PATH="$PATH:/usr/sbin:/sbin" ;; esac
 # shellcheck source=ports.env
 source "$LOCAL_DIR/ports.env"
 
-ALL_COMPONENTS=(kafka ferretdb redis edge)
+ALL_COMPONENTS=(kafka ferretdb redis edge s3)
+# What up/down/status act on when no component is named; s3 (SeaweedFS) only on request.
+DEFAULT_COMPONENTS=(kafka ferretdb redis edge)
+[[ ${FLIGHTDECK_LOCAL_S3:-0} != 1 ]] || DEFAULT_COMPONENTS+=(s3)
 
 declare -A PORTS=()         # ports that must all answer, the first one is shown by status
 declare -A MARKER=()        # a string only our process has in /proc/<pid>/cmdline
@@ -68,10 +71,10 @@ show_logs() {
 
 # --- arguments -------------------------------------------------------------------------------
 
-# Sets COMPONENTS to the requested components (all when none is given).
+# Sets COMPONENTS to the requested components (the defaults when none is given).
 select_components() {
   local c
-  (($#)) || set -- "${ALL_COMPONENTS[@]}"
+  (($#)) || set -- "${DEFAULT_COMPONENTS[@]}"
   COMPONENTS=()
   for c in "$@"; do
     case $c in
@@ -269,6 +272,8 @@ ensure_packages() {
         die "ferretdb needs Go >= 1.24 to build (https://go.dev/doc/install)" ;;
       redis) mapfile -t -O "${#missing[@]}" missing < <(need redis-server redis-server; need redis-cli redis-tools) ;;
       edge) mapfile -t -O "${#missing[@]}" missing < <(need nginx nginx) ;;
+      s3) command -v go >/dev/null 2>&1 || [[ -x $BIN_DIR/weed ]] ||
+        die "s3 needs Go >= 1.26 to build SeaweedFS (https://go.dev/doc/install)" ;;
     esac
   done
   ((${#missing[@]})) || return 0

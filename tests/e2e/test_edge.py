@@ -5,9 +5,9 @@ from __future__ import annotations
 import grpc
 import httpx
 import pytest
-from flyteidl.admin import event_pb2, execution_pb2, signal_pb2, version_pb2
+from flyteidl.admin import event_pb2, execution_pb2, version_pb2
 from flyteidl.core import identifier_pb2
-from flyteidl.service import admin_pb2_grpc, dataproxy_pb2, dataproxy_pb2_grpc, signal_pb2_grpc
+from flyteidl.service import admin_pb2_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -79,12 +79,6 @@ async def test_unbuilt_methods_answer_unimplemented_naming_the_method(
             "AdminService/CreateWorkflowEvent": admin.CreateWorkflowEvent(
                 event_pb2.WorkflowExecutionEventRequest()
             ),
-            "DataProxyService/CreateUploadLocation": dataproxy_pb2_grpc.DataProxyServiceStub(
-                channel
-            ).CreateUploadLocation(dataproxy_pb2.CreateUploadLocationRequest(project="p")),
-            "SignalService/SetSignal": signal_pb2_grpc.SignalServiceStub(channel).SetSignal(
-                signal_pb2.SignalSetRequest()
-            ),
             "CacheService/EvictTaskExecutionCache": cache_pb2_grpc.CacheServiceStub(
                 channel
             ).EvictTaskExecutionCache(cache_pb2.EvictTaskExecutionCacheRequest()),
@@ -131,10 +125,13 @@ async def test_rest_routes_reach_each_service(edge_http_url: str) -> None:
     async with httpx.AsyncClient(base_url=edge_http_url) as client:
         upload = await client.post("/api/v1/dataproxy/artifact_urn", json={"project": "p"})
         signal = await client.post("/api/v1/signals", json={})
+        data = await client.get("/api/v1/data", params={"flyte_url": "not-a-flyte-url"})
         event = await client.post("/api/v1/events/workflows", json={})
         project = await client.put("/api/v1/projects/never-registered", json={"name": "n"})
-    assert "DataProxyService/CreateUploadLocation" in upload.json()["message"]
-    assert "SignalService/SetSignal" in signal.json()["message"]
+    # Only the data proxy and the signals service serve these paths: their own validation answers.
+    assert (upload.status_code, upload.json()["message"]) == (400, "missing domain")
+    assert (signal.status_code, signal.json()["message"]) == (400, "missing id")
+    assert data.status_code == 400 and "flyte_url" in data.json()["message"]
     assert "AdminService/CreateWorkflowEvent" in event.json()["message"]
     assert project.status_code == 404
     assert project.json()["message"] == "project [never-registered] not found"

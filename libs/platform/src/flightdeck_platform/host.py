@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import grpc
 import uvicorn
+from starlette.routing import BaseRoute
 
 from flightdeck_platform import readiness
 from flightdeck_platform.http_app import build_http_app
@@ -54,6 +55,8 @@ class ServiceHost:
     until they succeed; the service reports not ready until every one has."""
     health_names: Sequence[str] = ()
     authentication: Sequence[grpc.aio.ServerInterceptor] = ()
+    extra_routes: Sequence[BaseRoute] = ()
+    """HTTP endpoints of the service's own, served before the REST gateway."""
     grpc_port: int = 0
     http_port: int = 0
 
@@ -83,7 +86,7 @@ class ServiceHost:
                 self._channel,
                 reject_unknown_query=False,
             )
-        await self._start_http(build_http_app(self.refresh_readiness, rest))
+        await self._start_http(build_http_app(self.refresh_readiness, rest, self.extra_routes))
         self._watcher = asyncio.create_task(self._watch_readiness())
         _log.info(
             "service started",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
@@ -15,9 +15,12 @@ from flightdeck_platform import readiness
 
 
 def build_http_app(
-    check_readiness: Callable[[], Awaitable[Mapping[str, str]]], rest: ASGIApp | None = None
+    check_readiness: Callable[[], Awaitable[Mapping[str, str]]],
+    rest: ASGIApp | None = None,
+    extra_routes: Sequence[BaseRoute] = (),
 ) -> Starlette:
-    """``check_readiness`` probes the dependencies now, so /readyz never reports stale news."""
+    """``check_readiness`` probes the dependencies now, so /readyz never reports stale news.
+    ``extra_routes`` (a service's own HTTP endpoints) match before REST, which takes the rest."""
 
     async def healthcheck(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -34,6 +37,7 @@ def build_http_app(
         Route("/healthcheck", healthcheck, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
+        *extra_routes,
     ]
     if rest is not None:
         routes.append(Mount("/", app=rest))

@@ -1,27 +1,67 @@
-"""Composition root of the data proxy service."""
+"""Composition root of the data proxy: settings → object store → use cases → APIs → host."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from flightdeck_dataproxy.clients import local_store
+from starlette.routing import BaseRoute
+
+from flightdeck_dataproxy.api.dataproxy import DataProxyApi
+from flightdeck_dataproxy.clients.executions import UnrecordedExecutions
+from flightdeck_dataproxy.service.data import DataReader
+from flightdeck_dataproxy.service.downloads import Downloads
+from flightdeck_dataproxy.service.uploads import UploadPolicy, Uploads
 from flightdeck_dataproxy.settings import DataProxySettings
 from flightdeck_platform.entrypoint import run_service
 from flightdeck_platform.host import ServiceHost
 from flightdeck_proto import services
+from flightdeck_storage import LocalObjectStore, ObjectStore, open_store, url_signer
+from flightdeck_storage.endpoint import SignedUrlEndpoint
 
 SERVICE_NAME = "flightdeck-dataproxy"
 
 
-async def serve(settings: DataProxySettings) -> None:
-    root = local_store.prepare(settings.storage.local_root)
-    host = ServiceHost(
+async def open_object_store(settings: DataProxySettings) -> tuple[ObjectStore, list[BaseRoute]]:
+    """The store, and for the local backend the endpoint that honours its signed URLs."""
+    storage = settings.storage
+    if storage.backend != "local":
+        return await open_store(storage), []
+    signer = url_signer(storage.signing)
+    store = LocalObjectStore(storage.local_root, signer, storage.public_url)
+    return store, SignedUrlEndpoint(store, signer, settings.upload.max_bytes).routes()
+
+
+def build_host(
+    settings: DataProxySettings, store: ObjectStore, routes: Sequence[BaseRoute]
+) -> ServiceHost:
+    executions = UnrecordedExecutions()
+    upload = settings.upload
+    downloads = Downloads(store, executions, settings.download.max_expires_in)
+    api = DataProxyApi(
+        Uploads(
+            store,
+            UploadPolicy(
+                upload.max_expires_in, upload.storage_prefix, upload.default_filename_length
+            ),
+        ),
+        downloads,
+        DataReader(executions, downloads),
+    )
+    return ServiceHost(
         name=SERVICE_NAME,
         settings=settings.server,
-        services=[(services.DATA_PROXY, None)],
-        probes={"object_store": lambda: local_store.ping(root)},
+        services=[(services.DATA_PROXY, [api])],
+        probes={"object_store": store.ping},
+        extra_routes=routes,
     )
-    await host.run_until_signalled()
+
+
+async def serve(settings: DataProxySettings) -> None:
+    store, routes = await open_object_store(settings)
+    try:
+        await build_host(settings, store, routes).run_until_signalled()
+    finally:
+        await store.close()
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -1,15 +1,33 @@
 from __future__ import annotations
 
-from pathlib import Path
+from datetime import timedelta
 
 from pydantic import BaseModel, Field
 from pydantic_settings import SettingsConfigDict
 
 from flightdeck_platform.settings import ServerSettings, ServiceSettings
+from flightdeck_storage import StorageConfig
+
+GIB = 1 << 30
 
 
-class StorageSettings(BaseModel):
-    local_root: Path = Field(Path("var/storage"), description="Root of the local object store.")
+class UploadSettings(BaseModel):
+    max_expires_in: timedelta = Field(
+        timedelta(hours=1), description="Longest (and default) lifetime of an upload URL."
+    )
+    storage_prefix: str = Field("", description="Key prefix of every upload location.")
+    default_filename_length: int = Field(
+        20, ge=1, description="Length of the name given to uploads that bring none."
+    )
+    max_bytes: int = Field(
+        5 * GIB, ge=1, description="Largest body the local signed-URL endpoint accepts."
+    )
+
+
+class DownloadSettings(BaseModel):
+    max_expires_in: timedelta = Field(
+        timedelta(hours=1), description="Longest (and default) lifetime of a download URL."
+    )
 
 
 class DataProxySettings(ServiceSettings):
@@ -20,4 +38,6 @@ class DataProxySettings(ServiceSettings):
     )
 
     server: ServerSettings = ServerSettings(grpc_port=8381, http_port=8380)
-    storage: StorageSettings = StorageSettings()
+    storage: StorageConfig = StorageConfig()
+    upload: UploadSettings = UploadSettings()
+    download: DownloadSettings = DownloadSettings()
