@@ -44,8 +44,8 @@ run: setup up ## The whole system in the foreground (Ctrl-C stops the services)
 up: setup ## Start Kafka, FerretDB, Redis and the nginx edge (installs what is missing)
 	@$(LOCAL)/up
 
-down: ## Stop what deploy/local/up started
-	@$(LOCAL)/down
+down: ## Stop what deploy/local/up started (S3 included, if the tests started it)
+	@FLIGHTDECK_LOCAL_S3=1 $(LOCAL)/down
 
 status: ## Show the local stack's processes
-	@$(LOCAL)/status || true
+	@FLIGHTDECK_LOCAL_S3=1 $(LOCAL)/status || true
