@@ -5,6 +5,8 @@ status it becomes is decided at exactly one boundary (``flightdeck_platform.grpc
 
     Fault
     ├── InvalidArgument      the request itself is wrong (a field is missing or malformed)
+    │   ├── MissingField     "missing <field>", the reference's wording
+    │   └── InvalidField     "invalid value for <field>[: reason]"
     ├── NotFound             a named entity does not exist
     ├── AlreadyExists        creating something that is already there
     ├── FailedPrecondition   the system is in a state that forbids the operation
@@ -35,6 +37,19 @@ class Fault(Exception):
 
 class InvalidArgument(Fault):
     pass
+
+
+class MissingField(InvalidArgument):
+    def __init__(self, field: str) -> None:
+        super().__init__(f"missing {field}")
+        self.field = field
+
+
+class InvalidField(InvalidArgument):
+    def __init__(self, field: str, reason: str = "") -> None:
+        detail = f": {reason}" if reason else ""
+        super().__init__(f"invalid value for {field}{detail}")
+        self.field = field
 
 
 class NotFound(Fault):

@@ -16,18 +16,8 @@ from __future__ import annotations
 
 from flightdeck_platform import faults
 
-
-class MissingField(faults.InvalidArgument):
-    def __init__(self, field: str) -> None:
-        super().__init__(f"missing {field}")
-        self.field = field
-
-
-class InvalidField(faults.InvalidArgument):
-    def __init__(self, field: str, reason: str = "") -> None:
-        detail = f": {reason}" if reason else ""
-        super().__init__(f"invalid value for {field}{detail}")
-        self.field = field
+MissingField = faults.MissingField
+InvalidField = faults.InvalidField
 
 
 class ProjectNotUsable(faults.InvalidArgument):

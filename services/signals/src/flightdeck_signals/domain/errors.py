@@ -19,11 +19,7 @@ from __future__ import annotations
 
 from flightdeck_platform import faults
 
-
-class MissingField(faults.InvalidArgument):
-    def __init__(self, field: str) -> None:
-        super().__init__(f"missing {field}")
-        self.field = field
+MissingField = faults.MissingField
 
 
 class SignalValueMismatch(faults.InvalidArgument):
