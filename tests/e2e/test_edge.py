@@ -131,7 +131,7 @@ async def test_rest_routes_reach_each_service(edge_http_url: str) -> None:
     # Only the data proxy and the signals service serve these paths: their own validation answers.
     assert (upload.status_code, upload.json()["message"]) == (400, "missing domain")
     assert (signal.status_code, signal.json()["message"]) == (400, "missing id")
-    assert data.status_code == 400 and "flyte_url" in data.json()["message"]
+    assert data.status_code == 400 and "invalid flyte url" in data.json()["message"]
     assert "AdminService/CreateWorkflowEvent" in event.json()["message"]
     assert project.status_code == 404
     assert project.json()["message"] == "project [never-registered] not found"
