@@ -5,7 +5,7 @@ from __future__ import annotations
 import grpc
 import httpx
 import pytest
-from flyteidl.admin import event_pb2, execution_pb2, version_pb2
+from flyteidl.admin import event_pb2, node_execution_pb2, version_pb2
 from flyteidl.core import identifier_pb2
 from flyteidl.service import admin_pb2_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -73,8 +73,12 @@ async def test_unbuilt_methods_answer_unimplemented_naming_the_method(
     async with grpc.aio.insecure_channel(edge_grpc_target) as channel:
         admin = admin_pb2_grpc.AdminServiceStub(channel)
         calls = {
-            "AdminService/GetExecution": admin.GetExecution(
-                execution_pb2.WorkflowExecutionGetRequest(id=execution_id)
+            "AdminService/GetNodeExecution": admin.GetNodeExecution(
+                node_execution_pb2.NodeExecutionGetRequest(
+                    id=identifier_pb2.NodeExecutionIdentifier(
+                        node_id="n0", execution_id=execution_id
+                    )
+                )
             ),
             "AdminService/CreateWorkflowEvent": admin.CreateWorkflowEvent(
                 event_pb2.WorkflowExecutionEventRequest()
@@ -91,11 +95,11 @@ async def test_unbuilt_methods_answer_unimplemented_naming_the_method(
 
 async def test_rest_error_body_for_an_unbuilt_method(edge_http_url: str) -> None:
     async with httpx.AsyncClient(base_url=edge_http_url) as client:
-        response = await client.get("/api/v1/executions/flytesnacks/development/run1")
+        response = await client.get("/api/v1/node_executions/flytesnacks/development/run1/n0")
     assert response.status_code == 501
     body = response.json()
     assert body["code"] == grpc.StatusCode.UNIMPLEMENTED.value[0]
-    assert "AdminService/GetExecution" in body["message"]
+    assert "AdminService/GetNodeExecution" in body["message"]
     assert body["details"] == []
 
 

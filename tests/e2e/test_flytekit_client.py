@@ -11,7 +11,7 @@ from flyteidl.admin.project_pb2 import ProjectListRequest
 from flytekit.clients.friendly import SynchronousFlyteClient
 from flytekit.configuration import PlatformConfig
 from flytekit.exceptions.system import FlyteSystemException
-from flytekit.models.core.identifier import WorkflowExecutionIdentifier
+from flytekit.models.core.identifier import NodeExecutionIdentifier, WorkflowExecutionIdentifier
 from flytekit.models.project import Project
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -35,11 +35,15 @@ def test_flytekit_sees_unimplemented_without_starting_a_login(
     before = _auth_metadata_calls(edge_http_url)
     client = SynchronousFlyteClient(PlatformConfig(endpoint=edge_grpc_target, insecure=True))
     with pytest.raises(FlyteSystemException) as raised:
-        client.get_execution(WorkflowExecutionIdentifier("p", "development", "never-ran"))
+        client.get_node_execution(
+            NodeExecutionIdentifier(
+                "n0", WorkflowExecutionIdentifier("p", "development", "never-ran")
+            )
+        )
     cause = raised.value.__cause__
     assert isinstance(cause, grpc.RpcError)
     assert cause.code() is grpc.StatusCode.UNIMPLEMENTED
-    assert "AdminService/GetExecution" in cause.details()
+    assert "AdminService/GetNodeExecution" in cause.details()
     assert _auth_metadata_calls(edge_http_url) == before
 
 

@@ -10,6 +10,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from flightdeck_admin.api.attributes import MatchableAttributesApi
 from flightdeck_admin.api.description_entities import DescriptionEntitiesApi
+from flightdeck_admin.api.executions import ExecutionsApi
 from flightdeck_admin.api.launch_plans import LaunchPlansApi
 from flightdeck_admin.api.named_entities import NamedEntitiesApi
 from flightdeck_admin.api.projects import ProjectsApi
@@ -22,6 +23,7 @@ from flightdeck_admin.domain.build import ControlPlaneVersion
 from flightdeck_admin.domain.compiler import compile_task
 from flightdeck_admin.service.attributes import MatchableAttributes
 from flightdeck_admin.service.description_entities import DescriptionEntities
+from flightdeck_admin.service.executions import Executions
 from flightdeck_admin.service.launch_plans import LaunchPlans
 from flightdeck_admin.service.named_entities import NamedEntities
 from flightdeck_admin.service.projects import Projects
@@ -32,6 +34,7 @@ from flightdeck_admin.settings import AdminSettings
 from flightdeck_admin.store import attributes as attribute_store
 from flightdeck_admin.store import (
     description_entities,
+    executions,
     indexes,
     launch_plans,
     mongo,
@@ -46,12 +49,17 @@ from flightdeck_platform.build_info import build_info
 from flightdeck_platform.entrypoint import run_service
 from flightdeck_platform.host import ServiceHost
 from flightdeck_proto import services
+from flightdeck_storage import ObjectStore, open_store
 
 SERVICE_NAME = "flightdeck-admin"
 
 
 def _registration_apis(
-    database: AsyncDatabase, settings: AdminSettings, projects: Projects
+    database: AsyncDatabase,
+    settings: AdminSettings,
+    projects: Projects,
+    workflow_store: workflows.MongoWorkflowStore,
+    launch_plan_store: launch_plans.MongoLaunchPlanStore,
 ) -> list[object]:
     """Tasks, workflows, launch plans and the records beside them."""
     descriptions = description_entities.MongoDescriptionEntityStore(
@@ -60,10 +68,6 @@ def _registration_apis(
     names = named_entities.MongoNamedEntityStore(database[named_entities.COLLECTION])
     limits = {k: quantities.parse(v) for k, v in settings.task_resources.limits.items()}
     task_store = MongoTaskStore(database[TASKS])
-    workflow_store = workflows.MongoWorkflowStore(database[workflows.COLLECTION])
-    launch_plan_store = launch_plans.MongoLaunchPlanStore(
-        database[launch_plans.COLLECTION], database[launch_plans.ACTIVE_COLLECTION]
-    )
     return [
         TasksApi(
             Tasks(task_store, projects, limits, compile_task, descriptions, names),
@@ -93,21 +97,36 @@ def _registration_apis(
     ]
 
 
-def build_host(settings: AdminSettings, client: AsyncMongoClient) -> ServiceHost:
+def build_host(
+    settings: AdminSettings, client: AsyncMongoClient, blobs: ObjectStore
+) -> ServiceHost:
     info = build_info(SERVICE_NAME)
     database = client[settings.mongo.database]
     projects = Projects(MongoProjectStore(database[PROJECTS]), settings.domains)
+    workflow_store = workflows.MongoWorkflowStore(database[workflows.COLLECTION])
+    launch_plan_store = launch_plans.MongoLaunchPlanStore(
+        database[launch_plans.COLLECTION], database[launch_plans.ACTIVE_COLLECTION]
+    )
+    attributes = MatchableAttributes(
+        attribute_store.MongoMatchableAttributeStore(database[attribute_store.COLLECTION]),
+        projects,
+        settings.workflow_execution_defaults(),
+    )
+    execution_use_cases = Executions(
+        executions.MongoExecutionStore(database[executions.COLLECTION]),
+        launch_plan_store,
+        workflow_store,
+        projects,
+        attributes,
+        blobs,
+        settings.workflow_execution_defaults(),
+    )
     admin_apis = [
         VersionApi(ControlPlaneVersion(info.version, info.commit, info.built_at)),
         ProjectsApi(projects),
-        *_registration_apis(database, settings, projects),
-        MatchableAttributesApi(
-            MatchableAttributes(
-                attribute_store.MongoMatchableAttributeStore(database[attribute_store.COLLECTION]),
-                projects,
-                settings.workflow_execution_defaults(),
-            )
-        ),
+        *_registration_apis(database, settings, projects, workflow_store, launch_plan_store),
+        MatchableAttributesApi(attributes),
+        ExecutionsApi(execution_use_cases),
     ]
     return ServiceHost(
         name=SERVICE_NAME,
@@ -119,7 +138,7 @@ def build_host(settings: AdminSettings, client: AsyncMongoClient) -> ServiceHost
             (services.AGENT_METADATA, None),
             (services.CACHE, None),
         ],
-        probes={"mongo": lambda: mongo.ping(client)},
+        probes={"mongo": lambda: mongo.ping(client), "object_store": blobs.ping},
         connectors={"mongo indexes": lambda: indexes.apply(database)},
         health_names=["flyteadmin"],
     )
@@ -127,9 +146,11 @@ def build_host(settings: AdminSettings, client: AsyncMongoClient) -> ServiceHost
 
 async def serve(settings: AdminSettings) -> None:
     client = mongo.connect(settings.mongo, SERVICE_NAME)
+    blobs = await open_store(settings.storage)
     try:
-        await build_host(settings, client).run_until_signalled()
+        await build_host(settings, client, blobs).run_until_signalled()
     finally:
+        await blobs.close()
         await client.close()
 
 

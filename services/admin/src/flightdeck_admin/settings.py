@@ -5,6 +5,7 @@ from pydantic import BaseModel, Field
 from pydantic_settings import SettingsConfigDict
 
 from flightdeck_platform.settings import MongoSettings, ServerSettings, ServiceSettings
+from flightdeck_storage import StorageConfig
 
 
 class TaskResourceSettings(BaseModel):
@@ -26,6 +27,7 @@ class AdminSettings(ServiceSettings):
 
     server: ServerSettings = ServerSettings(grpc_port=8181, http_port=8180)
     mongo: MongoSettings = MongoSettings()
+    storage: StorageConfig = StorageConfig()
     task_resources: TaskResourceSettings = TaskResourceSettings()
     max_parallelism: int = Field(25, description="Default max parallelism of an execution.")
     domains: list[str] = Field(

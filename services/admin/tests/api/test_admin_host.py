@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import grpc
 import httpx
@@ -16,17 +17,18 @@ from flightdeck_admin.settings import AdminSettings
 from flightdeck_admin.store import mongo
 from flightdeck_platform.host import ServiceHost
 from flightdeck_platform.settings import MongoSettings, ServerSettings
+from flightdeck_storage import LocalObjectStore
 
 UNREACHABLE_MONGO = MongoSettings(url="mongodb://127.0.0.1:9/", server_selection_timeout_ms=100)
 
 
 @pytest.fixture
-async def host() -> AsyncIterator[ServiceHost]:
+async def host(tmp_path: Path) -> AsyncIterator[ServiceHost]:
     settings = AdminSettings(
         server=ServerSettings(grpc_port=0, http_port=0), mongo=UNREACHABLE_MONGO
     )
     client = mongo.connect(settings.mongo, "test")
-    served = build_host(settings, client)
+    served = build_host(settings, client, LocalObjectStore(tmp_path))
     await served.start()
     yield served
     await served.stop()

@@ -9,6 +9,7 @@ import flightdeck_listing as listing
 from flightdeck_admin.store import attributes as attribute_store
 from flightdeck_admin.store import (
     description_entities,
+    executions,
     launch_plans,
     named_entities,
     projects,
@@ -38,6 +39,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         *_listed(listing.TASK_DESCRIPTION_ENTITIES),
     ],
     attribute_store.COLLECTION: attribute_store.INDEXES,
+    executions.COLLECTION: executions.INDEXES,
     launch_plans.ACTIVE_COLLECTION: [
         IndexModel(
             [("project", 1), ("domain", 1), ("name", 1)], unique=True, name="launch_plan_name"
