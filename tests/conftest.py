@@ -10,11 +10,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
-import flyteidl.admin.launch_plan_pb2
-import flyteidl.admin.task_pb2
-import flyteidl.admin.workflow_pb2  # noqa: F401  (registers the fixture message types)
 import pytest
+from flyteidl.admin.launch_plan_pb2 import LaunchPlanCreateRequest
+from flyteidl.admin.task_pb2 import TaskCreateRequest
+from flyteidl.admin.workflow_pb2 import WorkflowCreateRequest
 from flyteidl.core import identifier_pb2
 from google.protobuf import descriptor_pool, json_format
 from google.protobuf.message import Message
@@ -88,6 +89,16 @@ class FlyteFixture:
     kind: str
     message: Message
     entity_id: identifier_pb2.Identifier
+
+    def register(self, admin: Any) -> None:
+        """Registers this payload with an AdminService stub, as flytekit would send it."""
+        if self.kind == "task":
+            admin.CreateTask(TaskCreateRequest(id=self.entity_id, spec=self.message))
+        elif self.kind == "workflow":
+            admin.CreateWorkflow(WorkflowCreateRequest(id=self.entity_id, spec=self.message))
+        else:
+            spec = self.message.spec  # type: ignore[attr-defined]
+            admin.CreateLaunchPlan(LaunchPlanCreateRequest(id=self.entity_id, spec=spec))
 
     @property
     def short_name(self) -> str:

@@ -142,19 +142,6 @@ def _remote_launch_plan(admin: admin_pb2_grpc.AdminServiceStub) -> None:
     )
 
 
-def _register(admin: admin_pb2_grpc.AdminServiceStub, fixture) -> None:  # type: ignore[no-untyped-def]
-    if fixture.kind == "task":
-        admin.CreateTask(task_pb2.TaskCreateRequest(id=fixture.entity_id, spec=fixture.message))
-    elif fixture.kind == "workflow":
-        admin.CreateWorkflow(
-            workflow_pb2.WorkflowCreateRequest(id=fixture.entity_id, spec=fixture.message)
-        )
-    else:
-        admin.CreateLaunchPlan(
-            launch_plan_pb2.LaunchPlanCreateRequest(id=fixture.entity_id, spec=fixture.message.spec)
-        )
-
-
 @pytest.fixture(scope="module")
 def catalog(admin, flyte_fixtures) -> tuple[str, list]:  # type: ignore[no-untyped-def,type-arg]
     project = f"cat-{uuid.uuid4().hex[:10]}"
@@ -162,7 +149,7 @@ def catalog(admin, flyte_fixtures) -> tuple[str, list]:  # type: ignore[no-untyp
     _remote_launch_plan(admin)
     fixtures = flyte_fixtures(project, "v1")
     for fixture in fixtures:
-        _register(admin, fixture)
+        fixture.register(admin)
     return project, fixtures
 
 
@@ -191,7 +178,7 @@ def test_fixtures_register_and_closures_match_expectations(
     assert checked >= 10
     for fixture in fixtures:
         with pytest.raises(grpc.RpcError) as again:
-            _register(admin, fixture)
+            fixture.register(admin)
         assert again.value.code() is grpc.StatusCode.ALREADY_EXISTS, fixture.entity_id.name
 
 
@@ -203,7 +190,7 @@ def test_negative_fixtures_are_refused_with_invalid_argument(
     assert len(negatives) == 14
     for fixture in negatives:
         with pytest.raises(grpc.RpcError) as refused:
-            _register(admin, fixture)
+            fixture.register(admin)
         assert refused.value.code() is grpc.StatusCode.INVALID_ARGUMENT, fixture.entity_id.name
         assert "failed to compile workflow" in refused.value.details()
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import grpc
 import pytest
-from flyteidl.admin import execution_pb2, launch_plan_pb2, project_pb2, task_pb2, workflow_pb2
+from flyteidl.admin import execution_pb2, project_pb2
 from flyteidl.core import identifier_pb2, literals_pb2
 from flyteidl.service import admin_pb2_grpc
 from flytekit.configuration import Config
@@ -29,19 +29,6 @@ def admin(running_system: dict[str, str]) -> Iterator[admin_pb2_grpc.AdminServic
         yield admin_pb2_grpc.AdminServiceStub(channel)
 
 
-def _register(admin: admin_pb2_grpc.AdminServiceStub, fixture) -> None:  # type: ignore[no-untyped-def]
-    if fixture.kind == "task":
-        admin.CreateTask(task_pb2.TaskCreateRequest(id=fixture.entity_id, spec=fixture.message))
-    elif fixture.kind == "workflow":
-        admin.CreateWorkflow(
-            workflow_pb2.WorkflowCreateRequest(id=fixture.entity_id, spec=fixture.message)
-        )
-    else:
-        admin.CreateLaunchPlan(
-            launch_plan_pb2.LaunchPlanCreateRequest(id=fixture.entity_id, spec=fixture.message.spec)
-        )
-
-
 @pytest.fixture(scope="module")
 def project(admin, flyte_fixtures) -> str:  # type: ignore[no-untyped-def]
     """A fresh project holding every fixture task and the one workflow and launch plan used."""
@@ -53,7 +40,7 @@ def project(admin, flyte_fixtures) -> str:  # type: ignore[no-untyped-def]
     )
     for fixture in flyte_fixtures(project_id, "v1"):
         if fixture.kind == "task" or fixture.entity_id.name == LAUNCH_PLAN:
-            _register(admin, fixture)
+            fixture.register(admin)
     return project_id
 
 
