@@ -1,14 +1,41 @@
 """Addresses of the local stack (deploy/local/up), read like the shell scripts read them:
-ports.env's defaults, overridden by environment variables of the same names."""
+ports.env's defaults, overridden by environment variables of the same names; and the event
+pipeline (gateway and projector in-process on that stack, isolated by their own topic prefix,
+database and consumer group)."""
 
 from __future__ import annotations
 
+import asyncio
+import importlib.util
 import os
 import re
 import socket
+import sys
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
+import grpc
 import pytest
+from flyteidl.admin import execution_pb2
+from flyteidl.core import identifier_pb2
+from flyteidl.service import admin_pb2_grpc
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+from flightdeck_events.app import build_process
+from flightdeck_events.gateway_server import build_host
+from flightdeck_events.settings import GatewaySettings, ProjectorSettings, TopicSettings
+from flightdeck_events.store import kafka
+from flightdeck_platform import readiness
+from flightdeck_platform.host import ServiceHost
+from flightdeck_platform.settings import KafkaSettings, MongoSettings, ServerSettings
+from flightdeck_records import executions
+from flightdeck_storage import StorageConfig, open_store
 
 REPO = Path(__file__).resolve().parents[2]
 PORTS_ENV = REPO / "deploy" / "local" / "ports.env"
@@ -56,3 +83,125 @@ def redis_url(stack_ports: dict[str, int]) -> str:
     port = stack_ports["FLIGHTDECK_REDIS_PORT"]
     _require_listening("redis", port)
     return f"redis://127.0.0.1:{port}/0"
+
+
+def load_propeller() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "propeller_load", REPO / "bench/propeller_load.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@dataclass
+class Pipeline:
+    stub: admin_pb2_grpc.AdminServiceStub
+    database: AsyncDatabase
+    prefix: str
+    kafka_bootstrap: str
+    storage_root: Path
+
+    async def seed_execution(
+        self, name: str, cluster: str = ""
+    ) -> identifier_pb2.WorkflowExecutionIdentifier:
+        """An execution as admin records it at creation."""
+        execution_id = identifier_pb2.WorkflowExecutionIdentifier(
+            project="flytesnacks", domain="development", name=name
+        )
+        execution = execution_pb2.Execution(id=execution_id)
+        execution.closure.created_at.GetCurrentTime()
+        execution.spec.metadata.system_metadata.execution_cluster = cluster
+        await self.database[executions.COLLECTION].insert_one(
+            {
+                **executions.identity(execution_id),
+                executions.PHASE: "UNDEFINED",
+                "blob": execution.SerializeToString(),
+            }
+        )
+        return execution_id
+
+    async def wait_for(self, probe: Callable[[], Awaitable[Any]], seconds: float = 30.0) -> Any:
+        """Polls an async probe until it returns something truthy (the projection is eventually
+        consistent with the log)."""
+        for _ in range(int(seconds / 0.05)):
+            if value := await probe():
+                return value
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"the projection did not converge in {seconds}s")
+
+
+async def wait_ready(host: ServiceHost, seconds: float = 60.0) -> None:
+    results: dict[str, str] = {}
+    for _ in range(int(seconds / 0.1)):
+        if readiness.all_ok(results := await host.refresh_readiness()):
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{host.name} not ready: {results}")
+
+
+@asynccontextmanager
+async def running_pipeline(
+    kafka_bootstrap: str, mongo_url: str, storage_root: Path, partitions: int = 4
+) -> AsyncIterator[Pipeline]:
+    run = uuid.uuid4().hex[:8]
+    prefix = f"test-{run}."
+    database_name = f"events_{run}"
+    topics = TopicSettings(partitions=partitions, prefix=prefix)
+    mongo = MongoSettings(url=mongo_url, database=database_name)
+    server = ServerSettings(grpc_port=0, http_port=0)
+    gateway_settings = GatewaySettings(
+        server=server,
+        kafka=KafkaSettings(bootstrap_servers=kafka_bootstrap, client_id="test-gateway"),
+        mongo=mongo,
+        topics=topics,
+    )
+    projector_settings = ProjectorSettings(
+        server=server,
+        kafka=KafkaSettings(bootstrap_servers=kafka_bootstrap, client_id="test-projector"),
+        mongo=mongo,
+        topics=topics,
+        storage=StorageConfig(local_root=storage_root),
+        consumer_group=f"test-projector-{run}",
+        batch_wait_ms=10,
+    )
+    client: AsyncMongoClient = AsyncMongoClient(mongo_url, tz_aware=True)
+    blobs = await open_store(projector_settings.storage)
+    producer = kafka.producer(gateway_settings.kafka)
+    gateway = build_host(gateway_settings, client, producer)
+    projector = build_process(projector_settings, client, blobs)
+    await gateway.start()
+    await projector.host.start()
+    try:
+        await wait_ready(gateway)
+        await wait_ready(projector.host)
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{gateway.grpc_port}") as channel:
+            yield Pipeline(
+                admin_pb2_grpc.AdminServiceStub(channel),
+                client[database_name],
+                prefix,
+                kafka_bootstrap,
+                storage_root,
+            )
+    finally:
+        await gateway.stop()
+        await projector.host.stop()
+        await projector.close()
+        await producer.stop()
+        await blobs.close()
+        await client.drop_database(database_name)
+        await client.close()
+
+
+@pytest.fixture(scope="session")
+def propeller() -> ModuleType:
+    """bench/propeller_load.py: the propeller-like event streams."""
+    return load_propeller()
+
+
+@pytest.fixture
+async def pipeline(kafka_bootstrap: str, mongo_url: str, tmp_path: Path) -> AsyncIterator[Pipeline]:
+    async with running_pipeline(kafka_bootstrap, mongo_url, tmp_path / "storage") as running:
+        yield running

@@ -1,11 +1,19 @@
-"""Composition root of the events gateway: the gRPC/REST front that publishes events to Kafka."""
+"""Composition root of the events gateway: the gRPC/REST front that appends events to Kafka."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from aiokafka import AIOKafkaProducer
+from pymongo import AsyncMongoClient
+
+from flightdeck_events.api.events import EventsApi
+from flightdeck_events.service.ingestion import EventIngestion
 from flightdeck_events.settings import GatewaySettings
-from flightdeck_events.store import kafka
+from flightdeck_events.store import kafka, mongo
+from flightdeck_events.store.event_log import KafkaEventLog
+from flightdeck_events.store.projection_view import MongoProjectionView
+from flightdeck_events.topics import EventTopics
 from flightdeck_platform.entrypoint import run_service
 from flightdeck_platform.host import ServiceHost
 from flightdeck_proto import services
@@ -13,19 +21,34 @@ from flightdeck_proto import services
 SERVICE_NAME = "flightdeck-events-gateway"
 
 
-async def serve(settings: GatewaySettings) -> None:
-    producer = kafka.producer(settings.kafka)
-    host = ServiceHost(
+def build_host(
+    settings: GatewaySettings, client: AsyncMongoClient, producer: AIOKafkaProducer
+) -> ServiceHost:
+    ingestion = EventIngestion(
+        MongoProjectionView(client[settings.mongo.database]),
+        KafkaEventLog(producer, EventTopics.of(settings.topics).events),
+        settings.max_output_bytes,
+    )
+    return ServiceHost(
         name=SERVICE_NAME,
         settings=settings.server,
-        services=[(services.ADMIN, None)],
-        probes={"kafka": lambda: kafka.ping(producer)},
-        connectors={"kafka": producer.start},
+        services=[(services.ADMIN, [EventsApi(ingestion)])],
+        probes={"kafka": lambda: kafka.ping(producer), "mongo": lambda: mongo.ping(client)},
+        connectors={
+            "kafka topics": lambda: kafka.ensure_topics(settings.kafka, settings.topics),
+            "kafka": producer.start,
+        },
     )
+
+
+async def serve(settings: GatewaySettings) -> None:
+    client = mongo.connect(settings.mongo, SERVICE_NAME)
+    producer = kafka.producer(settings.kafka)
     try:
-        await host.run_until_signalled()
+        await build_host(settings, client, producer).run_until_signalled()
     finally:
         await producer.stop()
+        await client.close()
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -1,8 +1,27 @@
 from __future__ import annotations
 
+from pydantic import BaseModel, Field
 from pydantic_settings import SettingsConfigDict
 
-from flightdeck_platform.settings import KafkaSettings, ServerSettings, ServiceSettings
+from flightdeck_platform.settings import (
+    KafkaSettings,
+    MongoSettings,
+    ServerSettings,
+    ServiceSettings,
+)
+from flightdeck_storage import StorageConfig
+
+
+class TopicSettings(BaseModel):
+    """How the events topics are created when missing (an existing topic is left as it is)."""
+
+    partitions: int = Field(
+        12, description="Partitions of the events topic: the projector's maximum scale-out."
+    )
+    replication_factor: int = Field(1, description="Replicas per partition (3 in production).")
+    prefix: str = Field(
+        "", description="Prepended to every topic name: isolates tenants (and test runs)."
+    )
 
 
 class GatewaySettings(ServiceSettings):
@@ -14,6 +33,12 @@ class GatewaySettings(ServiceSettings):
 
     server: ServerSettings = ServerSettings(grpc_port=8281, http_port=8280)
     kafka: KafkaSettings = KafkaSettings(client_id="flightdeck-events-gateway")
+    mongo: MongoSettings = MongoSettings()
+    topics: TopicSettings = TopicSettings()
+    max_output_bytes: int = Field(
+        2 * 1024 * 1024,
+        description="Largest inline output_data an event may carry (ResourceExhausted above).",
+    )
 
 
 class ProjectorSettings(ServiceSettings):
@@ -25,3 +50,13 @@ class ProjectorSettings(ServiceSettings):
 
     server: ServerSettings = ServerSettings(grpc_port=0, http_port=8290)
     kafka: KafkaSettings = KafkaSettings(client_id="flightdeck-events-projector")
+    mongo: MongoSettings = MongoSettings()
+    storage: StorageConfig = StorageConfig()
+    topics: TopicSettings = TopicSettings()
+    consumer_group: str = Field(
+        "flightdeck-events-projector", description="Kafka consumer group of the projectors."
+    )
+    max_batch: int = Field(500, description="Most events folded into one bulk write.")
+    batch_wait_ms: int = Field(
+        20, description="How long a poll waits for more events to fill a batch."
+    )

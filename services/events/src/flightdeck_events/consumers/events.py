@@ -1,0 +1,91 @@
+"""The projector's Kafka edge: a FastStream batch subscriber in a consumer group.
+
+Offsets are committed only after a batch was projected (``NACK_ON_ERROR``: a failure rewinds
+every partition of the batch to its first record, so the batch is delivered again)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+from aiokafka import ConsumerRecord
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from opentelemetry import trace
+
+from flightdeck_events.service.projector import Delivered, Projector
+from flightdeck_platform.propagation import context_from
+from flightdeck_records.documents import EventPosition
+
+RETRY_PAUSE_SECONDS = 1.0
+"""After a failed batch: lets a restarting dependency come back instead of spinning."""
+
+_tracer = trace.get_tracer("flightdeck.events.projector")
+_log = logging.getLogger("flightdeck.events.projector")
+
+
+def subscribe(
+    broker: KafkaBroker,
+    projector: Projector,
+    topic: str,
+    group_id: str,
+    max_batch: int,
+    wait_ms: int,
+) -> None:
+    @broker.subscriber(
+        topic,
+        group_id=group_id,
+        batch=True,
+        max_records=max_batch,
+        batch_timeout_ms=wait_ms,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+    )
+    async def project_events(body: list[bytes], message: KafkaMessage) -> None:
+        raw = message.raw_message
+        records: Sequence[ConsumerRecord] = raw if isinstance(raw, tuple) else (raw,)
+        with _batch_span(topic, records) as span:
+            try:
+                result = await projector.project([_delivered(r) for r in records])
+            except Exception:
+                _log.exception(
+                    "projecting a batch of %d events failed; it will be retried", len(records)
+                )
+                await asyncio.sleep(RETRY_PAUSE_SECONDS)
+                raise
+            span.set_attribute("flightdeck.events.applied", result.applied)
+            span.set_attribute("flightdeck.events.rejected", len(result.rejections))
+
+
+def _delivered(record: ConsumerRecord) -> Delivered:
+    return Delivered(
+        topic=record.topic,
+        position=EventPosition(record.partition, record.offset),
+        key=record.key or b"",
+        value=record.value or b"",
+    )
+
+
+def _batch_span(topic: str, records: Sequence[ConsumerRecord]) -> trace.Span:
+    """Continues the first record's trace and links every record's, so each event's trace leads
+    to the batch that projected it."""
+    contexts = [context_from(record.headers) for record in records]
+    links = [
+        trace.Link(span_context)
+        for ctx in contexts
+        if (span_context := trace.get_current_span(ctx).get_span_context()).is_valid
+    ]
+    return _tracer.start_as_current_span(
+        f"{topic} process",
+        context=contexts[0] if contexts else None,
+        kind=trace.SpanKind.CONSUMER,
+        links=links,
+        attributes={
+            "messaging.system": "kafka",
+            "messaging.operation.type": "process",
+            "messaging.destination.name": topic,
+            "messaging.batch.message_count": len(records),
+        },
+    )

@@ -1,0 +1,31 @@
+"""Prometheus metrics of the event pipeline."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Histogram
+
+EVENTS_ACCEPTED = Counter(
+    "flightdeck_events_accepted_total",
+    "Events the gateway acknowledged after the broker stored them.",
+    ["kind"],
+)
+EVENTS_PROJECTED = Counter(
+    "flightdeck_events_projected_total",
+    "Events folded into the projections, by outcome.",
+    ["outcome"],  # applied, duplicate, redelivered, dead_lettered
+)
+DEAD_LETTERS = Counter(
+    "flightdeck_events_dead_lettered_total",
+    "Events sent to the dead-letter topic, by reason.",
+    ["reason"],
+)
+BATCH_SIZE = Histogram(
+    "flightdeck_events_projector_batch_size",
+    "Events per projected batch.",
+    buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000),
+)
+ACCEPTED_TO_PROJECTED_SECONDS = Histogram(
+    "flightdeck_events_accepted_to_projected_seconds",
+    "From the gateway's acknowledgement to the projection being written.",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)

@@ -1,0 +1,160 @@
+"""The projector's MongoDB side: loads what a batch touches in one query per collection and
+writes the folded records back in one bulk write per collection."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flyteidl.admin import execution_pb2
+from flyteidl.core import identifier_pb2
+from pymongo import UpdateOne
+from pymongo.asynchronous.database import AsyncDatabase
+
+from flightdeck_events.domain.workflow_events import ExecutionProgress
+from flightdeck_events.projection.fold import FoldResult
+from flightdeck_events.projection.working_set import (
+    ExecutionEntry,
+    NodeEntry,
+    TaskEntry,
+    Wanted,
+    WorkingSet,
+    execution_key,
+)
+from flightdeck_events.service.projector import ConcurrentChange
+from flightdeck_events.store.tracing import mongo_span
+from flightdeck_records import executions, node_executions, task_executions
+from flightdeck_records.documents import ROW_CREATED_AT, EventPosition
+
+
+class MongoProjectionRecords:
+    def __init__(self, database: AsyncDatabase) -> None:
+        self._executions = database[executions.COLLECTION]
+        self._nodes = database[node_executions.COLLECTION]
+        self._tasks = database[task_executions.COLLECTION]
+
+    async def load(self, wanted: Wanted) -> WorkingSet:
+        working = WorkingSet()
+        if wanted.executions:
+            clauses = [
+                {executions.PROJECT: p, executions.DOMAIN: d, executions.NAME: n}
+                for p, d, n in sorted(wanted.executions)
+            ]
+            with mongo_span("find", executions.COLLECTION):
+                async for document in self._executions.find({"$or": clauses}):
+                    entry = execution_entry(document)
+                    working.executions[execution_key(entry.execution_id)] = entry
+        if wanted.nodes:
+            with mongo_span("find", node_executions.COLLECTION):
+                async for document in self._nodes.find({"_id": {"$in": sorted(wanted.nodes)}}):
+                    working.nodes[document["_id"]] = NodeEntry(
+                        node_executions.node_record_of(document), EventPosition.of(document)
+                    )
+        if wanted.tasks:
+            with mongo_span("find", task_executions.COLLECTION):
+                async for document in self._tasks.find({"_id": {"$in": sorted(wanted.tasks)}}):
+                    working.tasks[document["_id"]] = TaskEntry(
+                        task_executions.task_record_of(document), EventPosition.of(document)
+                    )
+        return working
+
+    async def write(self, result: FoldResult) -> None:
+        now = _now()
+        if result.nodes:
+            await self._upsert(
+                self._nodes,
+                node_executions.COLLECTION,
+                [
+                    node_executions.node_document(entry.record, _applied(entry.applied), now)
+                    for entry in result.nodes.values()
+                ],
+                now,
+            )
+        if result.tasks:
+            await self._upsert(
+                self._tasks,
+                task_executions.COLLECTION,
+                [
+                    task_executions.task_document(entry.record, _applied(entry.applied), now)
+                    for entry in result.tasks.values()
+                ],
+                now,
+            )
+        if result.executions:
+            await self._update_executions(list(result.executions.values()), now)
+
+    async def _upsert(
+        self, collection: Any, name: str, documents: list[dict[str, Any]], now: datetime
+    ) -> None:
+        writes = [
+            UpdateOne(
+                {"_id": document["_id"]},
+                {
+                    "$set": {k: v for k, v in document.items() if k != "_id"},
+                    "$setOnInsert": {ROW_CREATED_AT: now},
+                },
+                upsert=True,
+            )
+            for document in documents
+        ]
+        with mongo_span("bulk_write", name) as span:
+            span.set_attribute("db.operation.batch.size", len(writes))
+            await collection.bulk_write(writes, ordered=False)
+
+    async def _update_executions(self, entries: list[ExecutionEntry], now: datetime) -> None:
+        writes = [
+            UpdateOne(
+                {
+                    **executions.identity(entry.execution_id),
+                    executions.PHASE: executions.Phase.Name(entry.loaded_phase),  # type: ignore[arg-type]
+                },
+                {
+                    "$set": executions.progress_fields(
+                        entry.progress.phase,
+                        entry.progress.closure,
+                        entry.progress.cluster,
+                        _applied(entry.applied),
+                        now,
+                    )
+                },
+            )
+            for entry in entries
+        ]
+        with mongo_span("bulk_write", executions.COLLECTION) as span:
+            span.set_attribute("db.operation.batch.size", len(writes))
+            outcome = await self._executions.bulk_write(writes, ordered=False)
+        if outcome.matched_count != len(writes):
+            raise ConcurrentChange(
+                f"{len(writes) - outcome.matched_count} execution(s) changed phase meanwhile"
+            )
+
+
+def execution_entry(document: dict[str, Any]) -> ExecutionEntry:
+    execution = executions.execution_of(document)
+    progress = execution_pb2.ExecutionClosure()
+    if stored := document.get(executions.PROGRESS):
+        progress.MergeFromString(stored)
+    phase = executions.phase_of(document)
+    return ExecutionEntry(
+        execution_id=identifier_pb2.WorkflowExecutionIdentifier(
+            project=execution.id.project, domain=execution.id.domain, name=execution.id.name
+        ),
+        loaded_phase=phase,
+        progress=ExecutionProgress(
+            phase=phase,
+            cluster=execution.spec.metadata.system_metadata.execution_cluster,
+            closure=progress,
+        ),
+        applied=EventPosition.of(document),
+    )
+
+
+def _applied(position: EventPosition | None) -> EventPosition:
+    if position is None:
+        raise ValueError("a changed record always carries the position that changed it")
+    return position
+
+
+def _now() -> datetime:
+    moment = datetime.now(UTC)
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)

@@ -1,0 +1,87 @@
+"""One trace runs from the gateway's RPC through the Kafka record to the projector's write."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from flyteidl.admin import event_pb2 as admin_event_pb2
+from flyteidl.core import execution_pb2 as core
+from flyteidl.event import event_pb2
+from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from flightdeck_platform.settings import TelemetrySettings
+from flightdeck_platform.telemetry import configure_tracing
+from flightdeck_records import executions, topics
+
+pytestmark = pytest.mark.integration
+
+CALLER_TRACE_ID = uuid.uuid4().hex
+CALLER_SPAN_ID = uuid.uuid4().hex[:16]
+
+
+@pytest.fixture(scope="module")
+def spans() -> InMemorySpanExporter:
+    exporter = InMemorySpanExporter()
+    configure_tracing(TelemetrySettings(), "test", "0", SimpleSpanProcessor(exporter))
+    return exporter
+
+
+def _parent_of(span: ReadableSpan, candidates: list[ReadableSpan]) -> ReadableSpan:
+    assert span.parent is not None, f"{span.name} has no parent"
+    (parent,) = [c for c in candidates if c.context.span_id == span.parent.span_id]
+    return parent
+
+
+async def test_the_trace_reaches_the_projection_write(pipeline, spans) -> None:  # type: ignore[no-untyped-def]
+    execution_id = await pipeline.seed_execution(f"e{uuid.uuid4().hex[:12]}")
+    event = event_pb2.WorkflowExecutionEvent(
+        execution_id=execution_id, phase=core.WorkflowExecution.RUNNING, producer_id="propeller"
+    )
+    event.occurred_at.GetCurrentTime()
+    await pipeline.stub.CreateWorkflowEvent(
+        admin_event_pb2.WorkflowExecutionEventRequest(event=event),
+        metadata=(("traceparent", f"00-{CALLER_TRACE_ID}-{CALLER_SPAN_ID}-01"),),
+    )
+
+    async def running() -> bool:
+        document = await pipeline.database[executions.COLLECTION].find_one(
+            executions.identity(execution_id)
+        )
+        return bool(document and document[executions.PHASE] == "RUNNING")
+
+    await pipeline.wait_for(running)
+    events_topic = pipeline.prefix + topics.EVENTS
+
+    def trace_spans() -> list[ReadableSpan]:
+        return [
+            s
+            for s in spans.get_finished_spans()
+            if format(s.context.trace_id, "032x") == CALLER_TRACE_ID
+        ]
+
+    await pipeline.wait_for(
+        _async(lambda: any(s.name == "mongodb bulk_write executions" for s in trace_spans()))
+    )
+    chain = trace_spans()
+    write = next(s for s in chain if s.name == "mongodb bulk_write executions")
+    process = _parent_of(write, chain)
+    assert process.name == f"{events_topic} process"
+    publish = _parent_of(process, chain)
+    assert publish.name == f"{events_topic} publish"
+    rpc = _parent_of(publish, chain)
+    assert rpc.name.endswith("AdminService/CreateWorkflowEvent")
+    assert format(rpc.parent.span_id, "016x") == CALLER_SPAN_ID  # type: ignore[union-attr]
+    assert any(
+        s.name == "mongodb find executions" and s.parent.span_id == rpc.context.span_id
+        for s in chain
+    )  # type: ignore[union-attr]
+
+
+def _async(check):  # type: ignore[no-untyped-def]
+    async def probe() -> bool:
+        return bool(check())
+
+    return probe
