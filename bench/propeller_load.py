@@ -156,6 +156,7 @@ class ExecutionStream:
             log.uri = f"http://logs.example/{self.execution.name}/{node_id}/{attempt}"
         if outputs_uri:
             event.output_uri = outputs_uri
+        event.reason = f"{TASK.Phase.Name(phase)} v{phase_version}"  # type: ignore[arg-type]
         if phase == TASK.RETRYABLE_FAILED:
             event.error.code = "USER:RuntimeError"
             event.error.message = "transient failure, retrying"
@@ -281,12 +282,41 @@ async def emit(stub: object, request: EventRequest) -> None:
         await stub.CreateTaskEvent(request)  # type: ignore[attr-defined]
 
 
-async def run_execution(stub: object, stream: ExecutionStream) -> list[float]:
+async def emit_until_taken(
+    stub: object, request: EventRequest, give_up_after: float = 120.0
+) -> None:
+    """As propeller does: retry while the control plane is unavailable; an event it already has
+    (ALREADY_EXISTS after a retry whose first try did land) counts as delivered."""
+    import grpc
+
+    deadline = time.monotonic() + give_up_after
+    pause = 0.1
+    while True:
+        try:
+            await emit(stub, request)
+            return
+        except grpc.aio.AioRpcError as error:
+            if error.code() == grpc.StatusCode.ALREADY_EXISTS:
+                return
+            retryable = error.code() in (
+                grpc.StatusCode.UNAVAILABLE,
+                grpc.StatusCode.DEADLINE_EXCEEDED,
+            )
+            if not retryable or time.monotonic() > deadline:
+                raise
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, 2.0)
+
+
+async def run_execution(stub: object, stream: ExecutionStream, retry: bool = False) -> list[float]:
     """Sends one execution's events in order, each after the previous was acknowledged (as
     propeller's per-workflow loop does); returns the acknowledgement times."""
     acknowledged = []
     for request in stream:
-        await emit(stub, request)
+        if retry:
+            await emit_until_taken(stub, request)
+        else:
+            await emit(stub, request)
         acknowledged.append(time.monotonic())
     return acknowledged
 

@@ -103,6 +103,24 @@ class Pipeline:
     prefix: str
     kafka_bootstrap: str
     storage_root: Path
+    projector_settings: ProjectorSettings
+
+    def projector_environment(self) -> dict[str, str]:
+        """The environment of a projector process joining this pipeline's consumer group."""
+        settings = self.projector_settings
+        prefix = "FLIGHTDECK_EVENTS_PROJECTOR_"
+        return {
+            **os.environ,
+            f"{prefix}SERVER__HTTP_PORT": "0",
+            f"{prefix}KAFKA__BOOTSTRAP_SERVERS": settings.kafka.bootstrap_servers,
+            f"{prefix}MONGO__URL": settings.mongo.url,
+            f"{prefix}MONGO__DATABASE": settings.mongo.database,
+            f"{prefix}STORAGE__LOCAL_ROOT": str(settings.storage.local_root),
+            f"{prefix}TOPICS__PREFIX": settings.topics.prefix,
+            f"{prefix}TOPICS__PARTITIONS": str(settings.topics.partitions),
+            f"{prefix}CONSUMER_GROUP": settings.consumer_group,
+            f"{prefix}BATCH_WAIT_MS": str(settings.batch_wait_ms),
+        }
 
     async def seed_execution(
         self, name: str, cluster: str = ""
@@ -144,8 +162,13 @@ async def wait_ready(host: ServiceHost, seconds: float = 60.0) -> None:
 
 @asynccontextmanager
 async def running_pipeline(
-    kafka_bootstrap: str, mongo_url: str, storage_root: Path, partitions: int = 4
+    kafka_bootstrap: str,
+    mongo_url: str,
+    storage_root: Path,
+    partitions: int = 4,
+    projector_in_process: bool = True,
 ) -> AsyncIterator[Pipeline]:
+    """The gateway in-process, and the projector too unless the test runs it as a process."""
     run = uuid.uuid4().hex[:8]
     prefix = f"test-{run}."
     database_name = f"events_{run}"
@@ -171,12 +194,14 @@ async def running_pipeline(
     blobs = await open_store(projector_settings.storage)
     producer = kafka.producer(gateway_settings.kafka)
     gateway = build_host(gateway_settings, client, producer)
-    projector = build_process(projector_settings, client, blobs)
+    projector = build_process(projector_settings, client, blobs) if projector_in_process else None
     await gateway.start()
-    await projector.host.start()
+    if projector is not None:
+        await projector.host.start()
     try:
         await wait_ready(gateway)
-        await wait_ready(projector.host)
+        if projector is not None:
+            await wait_ready(projector.host)
         async with grpc.aio.insecure_channel(f"127.0.0.1:{gateway.grpc_port}") as channel:
             yield Pipeline(
                 admin_pb2_grpc.AdminServiceStub(channel),
@@ -184,11 +209,13 @@ async def running_pipeline(
                 prefix,
                 kafka_bootstrap,
                 storage_root,
+                projector_settings,
             )
     finally:
         await gateway.stop()
-        await projector.host.stop()
-        await projector.close()
+        if projector is not None:
+            await projector.host.stop()
+            await projector.close()
         await producer.stop()
         await blobs.close()
         await client.drop_database(database_name)
@@ -204,4 +231,15 @@ def propeller() -> ModuleType:
 @pytest.fixture
 async def pipeline(kafka_bootstrap: str, mongo_url: str, tmp_path: Path) -> AsyncIterator[Pipeline]:
     async with running_pipeline(kafka_bootstrap, mongo_url, tmp_path / "storage") as running:
+        yield running
+
+
+@pytest.fixture
+async def pipeline_without_projector(
+    kafka_bootstrap: str, mongo_url: str, tmp_path: Path
+) -> AsyncIterator[Pipeline]:
+    """The gateway only: the test runs projector processes itself (to kill them)."""
+    async with running_pipeline(
+        kafka_bootstrap, mongo_url, tmp_path / "storage", projector_in_process=False
+    ) as running:
         yield running
