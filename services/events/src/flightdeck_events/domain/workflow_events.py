@@ -19,7 +19,6 @@ from flightdeck_events.domain.phases import WORKFLOW_TERMINAL, WorkflowPhase, wo
 from flightdeck_events.domain.rejections import (
     AlreadyInTerminalState,
     DuplicateEvent,
-    IncompatibleCluster,
     InvalidTransition,
 )
 from flightdeck_events.domain.requests import WorkflowEventRequest
@@ -87,18 +86,12 @@ def _goes_back(stored: int, incoming: int) -> bool:
 
 
 def _cluster_after(recorded: str, event: event_pb2.WorkflowExecutionEvent) -> str:
-    """A named producer takes the execution over while it is (re)queued; later its events must
-    come from the recorded cluster, and this refusal names the recorded cluster."""
-    producer = event.producer_id
-    if is_anonymous(producer) or producer == recorded:
+    """A named producer takes the execution over while it is (re)queued. Events of every other
+    phase have passed ``check_cluster``, so their producer is anonymous or the recorded one (the
+    reference's second refusal here, naming the recorded cluster, can never be reached)."""
+    if is_anonymous(event.producer_id) or event.phase not in _CLUSTER_ASSIGNING:
         return recorded
-    if event.phase in _CLUSTER_ASSIGNING:
-        return producer
-    raise IncompatibleCluster(
-        f"cannot accept events for execution {_name(event)} from cluster {producer!r}; "
-        f"they must come from {recorded!r}",
-        cluster=recorded,
-    )
+    return event.producer_id
 
 
 def _record_result(
