@@ -13,8 +13,6 @@ from flyteidl.admin import event_pb2 as admin_event_pb2
 from flyteidl.admin import node_execution_pb2, task_execution_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteidl.core import identifier_pb2
-from flyteidl.event import event_pb2
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from flightdeck_events.domain.node_events import apply_node_event
 from flightdeck_events.domain.task_events import apply_task_event
@@ -119,63 +117,40 @@ def test_the_tables_cover_every_pair() -> None:
         }
 
 
-AT = Timestamp(seconds=1_700_000_000)
-EXECUTION = identifier_pb2.WorkflowExecutionIdentifier(project="p", domain="d", name="n")
-NODE = identifier_pb2.NodeExecutionIdentifier(execution_id=EXECUTION, node_id="n0")
-TASK = identifier_pb2.Identifier(
-    resource_type=identifier_pb2.TASK, project="p", domain="d", name="t", version="v"
-)
-
-
 @pytest.mark.parametrize(("stored", "incoming", "outcome"), _cells(WORKFLOW_TABLE))
-def test_workflow_phase_pairs(stored: str, incoming: str, outcome: str) -> None:
+def test_workflow_phase_pairs(events, stored: str, incoming: str, outcome: str) -> None:
     progress = ExecutionProgress(phase=WorkflowPhase.Value(stored), cluster="east")
-    request = admin_event_pb2.WorkflowExecutionEventRequest(
-        event=event_pb2.WorkflowExecutionEvent(
-            execution_id=EXECUTION,
-            producer_id="east",
-            phase=WorkflowPhase.Value(incoming),
-            occurred_at=AT,
-        )
-    )
+    request = events.workflow(WorkflowPhase.Value(incoming), 1, producer_id="east")
     _check_outcome(lambda: apply_workflow_event(progress, request), outcome, stored)
     if outcome == "ok":
         assert apply_workflow_event(progress, request).phase == WorkflowPhase.Value(incoming)
 
 
 @pytest.mark.parametrize(("stored", "incoming", "outcome"), _cells(NODE_TABLE))
-def test_node_phase_pairs(stored: str, incoming: str, outcome: str) -> None:
+def test_node_phase_pairs(events, stored: str, incoming: str, outcome: str) -> None:
     record = None
     if stored != "none":
         closure = node_execution_pb2.NodeExecutionClosure(phase=NodePhase.Value(stored))
-        record = NodeRecord(node=node_execution_pb2.NodeExecution(id=NODE, closure=closure))
-    request = admin_event_pb2.NodeExecutionEventRequest(
-        event=event_pb2.NodeExecutionEvent(id=NODE, phase=NodePhase.Value(incoming), occurred_at=AT)
-    )
+        record = NodeRecord(node=node_execution_pb2.NodeExecution(id=events.NODE, closure=closure))
+    request = events.node(NodePhase.Value(incoming), 1)
     _check_outcome(lambda: apply_node_event(record, request), outcome, incoming)
     if outcome == "ok":
         assert apply_node_event(record, request).node.closure.phase == NodePhase.Value(incoming)
 
 
 @pytest.mark.parametrize(("stored", "incoming", "outcome"), _cells(TASK_TABLE))
-def test_task_phase_pairs(stored: str, incoming: str, outcome: str) -> None:
+def test_task_phase_pairs(events, stored: str, incoming: str, outcome: str) -> None:
+    """Stored and incoming phase versions are equal: repeating a phase is a duplicate."""
+    request = events.task(TaskPhase.Value(incoming), 1, phase_version=2)
     record = None
-    task_execution_id = identifier_pb2.TaskExecutionIdentifier(task_id=TASK, node_execution_id=NODE)
     if stored != "none":
         closure = task_execution_pb2.TaskExecutionClosure(phase=TaskPhase.Value(stored))
+        attempt = identifier_pb2.TaskExecutionIdentifier(
+            task_id=events.TASK, node_execution_id=events.NODE, retry_attempt=1
+        )
         record = TaskRecord(
-            task=task_execution_pb2.TaskExecution(id=task_execution_id, closure=closure),
-            phase_version=2,
+            task=task_execution_pb2.TaskExecution(id=attempt, closure=closure), phase_version=2
         )
-    request = admin_event_pb2.TaskExecutionEventRequest(
-        event=event_pb2.TaskExecutionEvent(
-            task_id=TASK,
-            parent_node_execution_id=NODE,
-            phase=TaskPhase.Value(incoming),
-            phase_version=2,
-            occurred_at=AT,
-        )
-    )
     _check_outcome(lambda: apply_task_event(record, request), outcome, incoming)
     if outcome == "ok":
         assert apply_task_event(record, request).task.closure.phase == TaskPhase.Value(incoming)

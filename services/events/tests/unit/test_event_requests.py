@@ -1,11 +1,8 @@
 from __future__ import annotations
 
 import pytest
-from flyteidl.admin import event_pb2 as admin_event_pb2
 from flyteidl.core import identifier_pb2, literals_pb2
-from flyteidl.event import event_pb2
 from google.protobuf.message import Message
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from flightdeck_events.domain.requests import (
     execution_of_event,
@@ -16,38 +13,12 @@ from flightdeck_events.domain.requests import (
 from flightdeck_platform import faults
 
 LIMIT = 1_000
-AT = Timestamp(seconds=1_700_000_000)
-EXECUTION = identifier_pb2.WorkflowExecutionIdentifier(project="p", domain="d", name="n")
-NODE = identifier_pb2.NodeExecutionIdentifier(execution_id=EXECUTION, node_id="n0")
-TASK = identifier_pb2.Identifier(
-    resource_type=identifier_pb2.TASK, project="p", domain="d", name="t", version="v"
-)
 
 
 def _outputs() -> literals_pb2.LiteralMap:
     outputs = literals_pb2.LiteralMap()
     outputs.literals["o"].scalar.primitive.string_value = "x" * 500
     return outputs
-
-
-def _workflow() -> admin_event_pb2.WorkflowExecutionEventRequest:
-    return admin_event_pb2.WorkflowExecutionEventRequest(
-        event=event_pb2.WorkflowExecutionEvent(execution_id=EXECUTION, occurred_at=AT)
-    )
-
-
-def _node() -> admin_event_pb2.NodeExecutionEventRequest:
-    return admin_event_pb2.NodeExecutionEventRequest(
-        event=event_pb2.NodeExecutionEvent(id=NODE, occurred_at=AT)
-    )
-
-
-def _task() -> admin_event_pb2.TaskExecutionEventRequest:
-    return admin_event_pb2.TaskExecutionEventRequest(
-        event=event_pb2.TaskExecutionEvent(
-            task_id=TASK, parent_node_execution_id=NODE, occurred_at=AT
-        )
-    )
 
 
 def _without(request: Message, path: str) -> Message:
@@ -59,16 +30,16 @@ def _without(request: Message, path: str) -> Message:
     return request
 
 
-def test_complete_requests_pass() -> None:
-    validate_workflow_event(_workflow(), LIMIT)
-    validate_node_event(_node(), LIMIT)
-    validate_task_event(_task(), LIMIT)
+def test_complete_requests_pass(events) -> None:
+    validate_workflow_event(events.workflow(0, 0), LIMIT)
+    validate_node_event(events.node(0, 0), LIMIT)
+    validate_task_event(events.task(0, 0), LIMIT)
 
 
 @pytest.mark.parametrize("field", ["event", "event.execution_id", "event.occurred_at"])
-def test_workflow_event_fields_are_required(field: str) -> None:
+def test_workflow_event_fields_are_required(events, field: str) -> None:
     with pytest.raises(faults.MissingField) as raised:
-        validate_workflow_event(_without(_workflow(), field), LIMIT)
+        validate_workflow_event(_without(events.workflow(0, 0), field), LIMIT)
     assert raised.value.field == field
 
 
@@ -76,9 +47,9 @@ def test_workflow_event_fields_are_required(field: str) -> None:
     "field",
     ["event", "event.id", "event.id.execution_id", "event.id.node_id", "event.occurred_at"],
 )
-def test_node_events_must_name_their_execution_node_and_time(field: str) -> None:
+def test_node_events_must_name_their_execution_node_and_time(events, field: str) -> None:
     with pytest.raises(faults.MissingField) as raised:
-        validate_node_event(_without(_node(), field), LIMIT)
+        validate_node_event(_without(events.node(0, 0), field), LIMIT)
     assert raised.value.field == field
 
 
@@ -100,16 +71,16 @@ def test_node_events_must_name_their_execution_node_and_time(field: str) -> None
         "event.task_id.version",
     ],
 )
-def test_task_event_fields_are_required(field: str) -> None:
+def test_task_event_fields_are_required(events, field: str) -> None:
     with pytest.raises(faults.MissingField) as raised:
-        validate_task_event(_without(_task(), field), LIMIT)
+        validate_task_event(_without(events.task(0, 0), field), LIMIT)
     assert raised.value.field == field
     assert raised.value.message == f"missing {field}"
 
 
 @pytest.mark.parametrize("kind", [identifier_pb2.WORKFLOW, identifier_pb2.UNSPECIFIED])
-def test_task_events_name_a_task(kind: int) -> None:
-    request = _task()
+def test_task_events_name_a_task(events, kind: int) -> None:
+    request = events.task(0, 0)
     request.event.task_id.resource_type = kind  # type: ignore[assignment]
     with pytest.raises(faults.InvalidField) as raised:
         validate_task_event(request, LIMIT)
@@ -117,8 +88,8 @@ def test_task_events_name_a_task(kind: int) -> None:
     assert "expected task" in raised.value.message
 
 
-def test_inline_workflow_and_task_outputs_are_limited() -> None:
-    workflow, task = _workflow(), _task()
+def test_inline_workflow_and_task_outputs_are_limited(events) -> None:
+    workflow, task = events.workflow(0, 0), events.task(0, 0)
     workflow.event.output_data.CopyFrom(_outputs())
     task.event.output_data.CopyFrom(_outputs())
     size = _outputs().ByteSize()
@@ -130,13 +101,13 @@ def test_inline_workflow_and_task_outputs_are_limited() -> None:
         validate_task_event(task, size - 1)
 
 
-def test_inline_node_outputs_are_not_limited_as_in_the_reference() -> None:
-    request = _node()
+def test_inline_node_outputs_are_not_limited_as_in_the_reference(events) -> None:
+    request = events.node(0, 0)
     request.event.output_data.CopyFrom(_outputs())
     validate_node_event(request, 1)
 
 
-def test_events_are_keyed_by_their_workflow_execution() -> None:
-    assert execution_of_event(_workflow()) == EXECUTION
-    assert execution_of_event(_node()) == EXECUTION
-    assert execution_of_event(_task()) == EXECUTION
+def test_events_are_keyed_by_their_workflow_execution(events) -> None:
+    assert execution_of_event(events.workflow(0, 0)) == events.EXECUTION
+    assert execution_of_event(events.node(0, 0)) == events.EXECUTION
+    assert execution_of_event(events.task(0, 0)) == events.EXECUTION

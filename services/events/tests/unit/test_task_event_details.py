@@ -4,49 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flyteidl.admin import event_pb2 as admin_event_pb2
-from flyteidl.core import catalog_pb2, identifier_pb2
+from flyteidl.core import catalog_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteidl.event import event_pb2
 from google.protobuf import json_format
 from google.protobuf.struct_pb2 import Struct
-from google.protobuf.timestamp_pb2 import Timestamp
-
-from flightdeck_events.domain.task_events import apply_task_event
-from flightdeck_records.task_executions import TaskRecord
 
 Phase = core_execution_pb2.TaskExecution.Phase
 Log = core_execution_pb2.TaskLog
 Resource = event_pb2.ExternalResourceInfo
 Metadata = event_pb2.TaskExecutionMetadata
-EXECUTION = identifier_pb2.WorkflowExecutionIdentifier(project="p", domain="d", name="n")
-NODE = identifier_pb2.NodeExecutionIdentifier(execution_id=EXECUTION, node_id="n1")
-TASK = identifier_pb2.Identifier(
-    resource_type=identifier_pb2.TASK, project="p", domain="d", name="t", version="v"
-)
-
-
-def _event(
-    phase: int, version: int = 0, **fields: Any
-) -> admin_event_pb2.TaskExecutionEventRequest:
-    return admin_event_pb2.TaskExecutionEventRequest(
-        event=event_pb2.TaskExecutionEvent(
-            task_id=TASK,
-            parent_node_execution_id=NODE,
-            phase=phase,  # type: ignore[arg-type]
-            phase_version=version,
-            occurred_at=Timestamp(seconds=1_700_000_000 + version),
-            **fields,
-        )
-    )
-
-
-def _run(*events: admin_event_pb2.TaskExecutionEventRequest) -> TaskRecord:
-    record = None
-    for event in events:
-        record = apply_task_event(record, event)
-    assert record is not None
-    return record
 
 
 def _links(logs: Any) -> list[tuple[str, str]]:
@@ -59,61 +26,76 @@ def _struct(value: dict[str, Any]) -> Struct:
     return struct
 
 
-def _custom_info(*patches: dict[str, Any]) -> dict[str, Any]:
-    events = [_event(Phase.RUNNING, i, custom_info=_struct(p)) for i, p in enumerate(patches)]
-    return json_format.MessageToDict(_run(*events).task.closure.custom_info)
+def _custom_info(events: Any, *patches: dict[str, Any]) -> dict[str, Any]:
+    requests = [
+        events.task(Phase.RUNNING, i, phase_version=i, custom_info=_struct(patch))
+        for i, patch in enumerate(patches)
+    ]
+    return json_format.MessageToDict(events.run_task(*requests).task.closure.custom_info)
 
 
-def test_new_links_come_first_and_replace_links_with_their_uri_or_name() -> None:
-    record = _run(
-        _event(
+def test_new_links_come_first_and_replace_links_with_their_uri_or_name(events) -> None:
+    record = events.run_task(
+        events.task(
             Phase.RUNNING,
             0,
+            phase_version=0,
             logs=[Log(uri="u1", name="a"), Log(uri="u2", name="b"), Log(uri="u3", name="c")],
         ),
-        _event(Phase.RUNNING, 1, logs=[Log(uri="u1", name="a2"), Log(uri="u9", name="b")]),
+        events.task(
+            Phase.RUNNING,
+            1,
+            phase_version=1,
+            logs=[Log(uri="u1", name="a2"), Log(uri="u9", name="b")],
+        ),
     )
     assert _links(record.task.closure.logs) == [("u1", "a2"), ("u9", "b"), ("u3", "c")]
 
 
-def test_unnamed_links_are_matched_by_uri_only() -> None:
-    record = _run(
-        _event(Phase.RUNNING, 0, logs=[Log(uri="u1"), Log(uri="u2", name="b")]),
-        _event(Phase.RUNNING, 1, logs=[Log(uri="u3")]),
+def test_unnamed_links_are_matched_by_uri_only(events) -> None:
+    record = events.run_task(
+        events.task(Phase.RUNNING, 0, logs=[Log(uri="u1"), Log(uri="u2", name="b")]),
+        events.task(Phase.RUNNING, 1, phase_version=1, logs=[Log(uri="u3")]),
     )
     assert _links(record.task.closure.logs) == [("u3", ""), ("u1", ""), ("u2", "b")]
 
 
-def test_an_event_without_links_keeps_the_stored_ones() -> None:
-    record = _run(
-        _event(Phase.RUNNING, 0, logs=[Log(uri="u1", name="a")]), _event(Phase.RUNNING, 1)
+def test_an_event_without_links_keeps_the_stored_ones(events) -> None:
+    record = events.run_task(
+        events.task(Phase.RUNNING, 0, logs=[Log(uri="u1", name="a")]),
+        events.task(Phase.RUNNING, 1, phase_version=1),
     )
     assert _links(record.task.closure.logs) == [("u1", "a")]
 
 
-def test_finished_attempts_hide_the_links_marked_so() -> None:
-    record = _run(
-        _event(
+def test_finished_attempts_hide_the_links_marked_so(events) -> None:
+    record = events.run_task(
+        events.task(
             Phase.RUNNING,
             0,
+            phase_version=0,
             logs=[Log(uri="live", HideOnceFinished=True), Log(uri="archive")],
         ),
-        _event(Phase.FAILED, 1),
+        events.task(Phase.FAILED, 1, phase_version=1),
     )
     assert _links(record.task.closure.logs) == [("archive", "")]
 
 
-def test_waiting_attempts_show_only_the_links_marked_so() -> None:
+def test_waiting_attempts_show_only_the_links_marked_so(events) -> None:
     logs = [Log(uri="pending", ShowWhilePending=True), Log(uri="pod")]
     for phase in (Phase.QUEUED, Phase.INITIALIZING):
-        record = _run(_event(Phase.UNDEFINED, 0, logs=logs), _event(phase, 1))
+        record = events.run_task(events.task(Phase.UNDEFINED, 0, logs=logs), events.task(phase, 1))
         assert _links(record.task.closure.logs) == [("pending", "")]
-    record = _run(_event(Phase.UNDEFINED, 0, logs=logs), _event(Phase.RUNNING, 1))
+    record = events.run_task(
+        events.task(Phase.UNDEFINED, 0, logs=logs),
+        events.task(Phase.RUNNING, 1, phase_version=1),
+    )
     assert _links(record.task.closure.logs) == [("pending", ""), ("pod", "")]
 
 
-def test_custom_info_merges_as_a_json_merge_patch() -> None:
+def test_custom_info_merges_as_a_json_merge_patch(events) -> None:
     merged = _custom_info(
+        events,
         {"keep": 1, "replace": "old", "drop": True, "nested": {"a": 1, "b": 2}},
         {"replace": "new", "drop": None, "nested": {"b": None, "c": 3}, "added": [1, None]},
     )
@@ -125,23 +107,27 @@ def test_custom_info_merges_as_a_json_merge_patch() -> None:
     }
 
 
-def test_custom_info_objects_replace_scalars_without_their_nulls() -> None:
-    merged = _custom_info({"x": 1}, {"x": {"y": 2, "z": None}})
+def test_custom_info_objects_replace_scalars_without_their_nulls(events) -> None:
+    merged = _custom_info(events, {"x": 1}, {"x": {"y": 2, "z": None}})
     assert merged == {"x": {"y": 2}}
 
 
-def test_custom_info_is_taken_whole_when_none_is_stored() -> None:
-    assert _custom_info({"a": 1}) == {"a": 1}
-    record = _run(_event(Phase.RUNNING, 0, custom_info=_struct({"a": 1})), _event(Phase.RUNNING, 1))
+def test_custom_info_is_taken_whole_when_none_is_stored(events) -> None:
+    assert _custom_info(events, {"a": 1}) == {"a": 1}
+    record = events.run_task(
+        events.task(Phase.RUNNING, 0, custom_info=_struct({"a": 1})),
+        events.task(Phase.RUNNING, 1, phase_version=1),
+    )
     assert json_format.MessageToDict(record.task.closure.custom_info) == {"a": 1}
 
 
-def test_plugin_metadata_changes_only_where_given() -> None:
+def test_plugin_metadata_changes_only_where_given(events) -> None:
     pool = event_pb2.ResourcePoolInfo(allocation_token="t1", namespace="ns")
-    record = _run(
-        _event(
+    record = events.run_task(
+        events.task(
             Phase.RUNNING,
             0,
+            phase_version=0,
             metadata=Metadata(
                 generated_name="gen",
                 plugin_identifier="k8s",
@@ -149,7 +135,7 @@ def test_plugin_metadata_changes_only_where_given() -> None:
                 resource_pool_info=[pool],
             ),
         ),
-        _event(Phase.RUNNING, 1, metadata=Metadata()),
+        events.task(Phase.RUNNING, 1, phase_version=1, metadata=Metadata()),
     )
     metadata = record.task.closure.metadata
     assert metadata.generated_name == "gen"
@@ -158,15 +144,20 @@ def test_plugin_metadata_changes_only_where_given() -> None:
     assert list(metadata.resource_pool_info) == []
 
 
-def test_plugin_metadata_arriving_late_is_taken() -> None:
-    record = _run(
-        _event(Phase.QUEUED, 0),
-        _event(Phase.RUNNING, 1, metadata=Metadata(generated_name="gen", plugin_identifier="ray")),
+def test_plugin_metadata_arriving_late_is_taken(events) -> None:
+    record = events.run_task(
+        events.task(Phase.QUEUED, 0, phase_version=0),
+        events.task(
+            Phase.RUNNING,
+            1,
+            phase_version=1,
+            metadata=Metadata(generated_name="gen", plugin_identifier="ray"),
+        ),
     )
     assert record.task.closure.metadata == Metadata(generated_name="gen", plugin_identifier="ray")
 
 
-def test_external_resources_merge_by_index_and_retry_attempt() -> None:
+def test_external_resources_merge_by_index_and_retry_attempt(events) -> None:
     first = Metadata(
         external_resources=[
             Resource(
@@ -190,8 +181,9 @@ def test_external_resources_merge_by_index_and_retry_attempt() -> None:
             Resource(index=1, external_id="b"),
         ]
     )
-    record = _run(
-        _event(Phase.RUNNING, 0, metadata=first), _event(Phase.RUNNING, 1, metadata=later)
+    record = events.run_task(
+        events.task(Phase.RUNNING, 0, metadata=first),
+        events.task(Phase.RUNNING, 1, phase_version=1, metadata=later),
     )
     resources = record.task.closure.metadata.external_resources
     assert [(r.index, r.retry_attempt, r.external_id) for r in resources] == [
@@ -207,17 +199,19 @@ def test_external_resources_merge_by_index_and_retry_attempt() -> None:
     assert json_format.MessageToDict(resources[2].custom_info) == {"k": 1}
 
 
-def test_external_resource_cache_status_and_custom_info_change_when_given() -> None:
+def test_external_resource_cache_status_and_custom_info_change_when_given(events) -> None:
     info = _struct({"kept": True})
-    record = _run(
-        _event(
+    record = events.run_task(
+        events.task(
             Phase.RUNNING,
             0,
+            phase_version=0,
             metadata=Metadata(external_resources=[Resource(index=0, custom_info=info)]),
         ),
-        _event(
+        events.task(
             Phase.RUNNING,
             1,
+            phase_version=1,
             metadata=Metadata(
                 external_resources=[Resource(index=0, cache_status=catalog_pb2.CACHE_HIT)]
             ),
@@ -228,15 +222,21 @@ def test_external_resource_cache_status_and_custom_info_change_when_given() -> N
     assert resource.custom_info == info
 
 
-def test_external_resource_links_are_filtered_on_a_phase_change_only() -> None:
+def test_external_resource_links_are_filtered_on_a_phase_change_only(events) -> None:
     resources = [
         Resource(index=0, logs=[Log(uri="live", HideOnceFinished=True), Log(uri="archive")])
     ]
     metadata = Metadata(external_resources=resources)
-    same_phase = _run(_event(Phase.RUNNING, 0, metadata=metadata), _event(Phase.RUNNING, 1))
+    same_phase = events.run_task(
+        events.task(Phase.RUNNING, 0, metadata=metadata),
+        events.task(Phase.RUNNING, 1, phase_version=1),
+    )
     assert _links(same_phase.task.closure.metadata.external_resources[0].logs) == [
         ("live", ""),
         ("archive", ""),
     ]
-    finished = _run(_event(Phase.RUNNING, 0, metadata=metadata), _event(Phase.SUCCEEDED, 1))
+    finished = events.run_task(
+        events.task(Phase.RUNNING, 0, metadata=metadata),
+        events.task(Phase.SUCCEEDED, 1, phase_version=1),
+    )
     assert _links(finished.task.closure.metadata.external_resources[0].logs) == [("archive", "")]
