@@ -192,7 +192,7 @@ async def running_pipeline(
     )
     client: AsyncMongoClient = AsyncMongoClient(mongo_url, tz_aware=True)
     blobs = await open_store(projector_settings.storage)
-    producer = kafka.producer(gateway_settings.kafka)
+    producer = kafka.producer(gateway_settings.kafka, topics.max_message_bytes)
     gateway = build_host(gateway_settings, client, producer)
     projector = build_process(projector_settings, client, blobs) if projector_in_process else None
     await gateway.start()

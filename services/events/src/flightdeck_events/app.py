@@ -61,7 +61,7 @@ def build_process(
     settings: ProjectorSettings, client: AsyncMongoClient, blobs: ObjectStore
 ) -> ProjectorProcess:
     broker = KafkaBroker(settings.kafka.bootstrap_servers, client_id=settings.kafka.client_id)
-    producer = kafka.producer(settings.kafka)
+    producer = kafka.producer(settings.kafka, settings.topics.max_message_bytes)
     names = EventTopics.of(settings.topics)
     projector = Projector(
         MongoProjectionRecords(client[settings.mongo.database]),
@@ -75,6 +75,7 @@ def build_process(
         settings.consumer_group,
         settings.max_batch,
         settings.batch_wait_ms,
+        settings.topics.max_message_bytes,
     )
 
     # Dependencies first: a consumer that cannot write would only rewind and retry.

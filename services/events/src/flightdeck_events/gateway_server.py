@@ -43,7 +43,7 @@ def build_host(
 
 async def serve(settings: GatewaySettings) -> None:
     client = mongo.connect(settings.mongo, SERVICE_NAME)
-    producer = kafka.producer(settings.kafka)
+    producer = kafka.producer(settings.kafka, settings.topics.max_message_bytes)
     try:
         await build_host(settings, client, producer).run_until_signalled()
     finally:

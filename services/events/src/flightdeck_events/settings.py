@@ -19,6 +19,10 @@ class TopicSettings(BaseModel):
         12, description="Partitions of the events topic: the projector's maximum scale-out."
     )
     replication_factor: int = Field(1, description="Replicas per partition (3 in production).")
+    max_message_bytes: int = Field(
+        8 * 1024 * 1024,
+        description="Largest record on the events topics (above the 2 MiB inline outputs).",
+    )
     prefix: str = Field(
         "", description="Prepended to every topic name: isolates tenants (and test runs)."
     )

@@ -33,6 +33,7 @@ def subscribe(
     group_id: str,
     max_batch: int,
     wait_ms: int,
+    max_message_bytes: int,
 ) -> None:
     @broker.subscriber(
         topic,
@@ -41,6 +42,7 @@ def subscribe(
         max_records=max_batch,
         batch_timeout_ms=wait_ms,
         auto_offset_reset="earliest",
+        max_partition_fetch_bytes=max_message_bytes,
         ack_policy=AckPolicy.NACK_ON_ERROR,
     )
     async def project_events(body: list[bytes], message: KafkaMessage) -> None:

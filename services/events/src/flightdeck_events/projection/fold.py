@@ -8,14 +8,14 @@ event redelivered after a crash (at or before that position) changes nothing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from flyteidl.admin import event_pb2 as admin_event_pb2
-from flyteidl.core import execution_pb2 as core
 from flyteidl.core import identifier_pb2
 
-from flightdeck_events.domain import cluster, node_events, task_events, workflow_events
+from flightdeck_events.domain import cluster, node_events, phases, task_events, workflow_events
 from flightdeck_events.projection.working_set import (
     ExecutionEntry,
     NodeEntry,
@@ -46,6 +46,8 @@ class PreparedEvent:
 class Rejection:
     position: EventPosition
     reason: str
+    category: str
+    """A bounded label for metrics: ``missing_reference`` or the refusal's status name."""
 
 
 @dataclass
@@ -116,8 +118,10 @@ def fold(working: WorkingSet, events: Sequence[PreparedEvent]) -> FoldResult:
             apply(working, event, result)
         except faults.AlreadyExists:
             result.duplicates += 1
-        except (_Rejected, faults.Fault) as rejection:
-            result.rejections.append(Rejection(event.position, str(rejection)))
+        except _Rejected as missing:
+            result.rejections.append(Rejection(event.position, str(missing), "missing_reference"))
+        except faults.Fault as refusal:
+            result.rejections.append(Rejection(event.position, str(refusal), _category(refusal)))
     return result
 
 
@@ -139,10 +143,10 @@ def _workflow(working: WorkingSet, event: PreparedEvent, result: FoldResult) -> 
                 event_id=event.envelope.event_id,
                 entity=PhaseChanged.WORKFLOW,
                 execution_id=request.event.execution_id,
-                phase=core.WorkflowExecution.Phase.Name(entry.progress.phase),  # type: ignore[arg-type]
-                previous_phase=core.WorkflowExecution.Phase.Name(before),  # type: ignore[arg-type]
+                phase=phases.workflow_phase_name(entry.progress.phase),
+                previous_phase=phases.workflow_phase_name(before),
                 occurred_at=request.event.occurred_at,
-                terminal=entry.progress.phase in _WORKFLOW_TERMINAL,
+                terminal=entry.progress.phase in phases.WORKFLOW_TERMINAL,
             )
         )
 
@@ -174,10 +178,10 @@ def _node(working: WorkingSet, event: PreparedEvent, result: FoldResult) -> None
                 entity=PhaseChanged.NODE,
                 execution_id=node_id.execution_id,
                 node_id=node_id.node_id,
-                phase=core.NodeExecution.Phase.Name(after),  # type: ignore[arg-type]
-                previous_phase=_name(core.NodeExecution.Phase.Name, before),
+                phase=phases.node_phase_name(after),
+                previous_phase=_name(phases.node_phase_name, before),
                 occurred_at=request.event.occurred_at,
-                terminal=after in _NODE_TERMINAL,
+                terminal=after in phases.NODE_TERMINAL,
             )
         )
 
@@ -208,10 +212,10 @@ def _task(working: WorkingSet, event: PreparedEvent, result: FoldResult) -> None
                 execution_id=node_id.execution_id,
                 node_id=node_id.node_id,
                 task_execution_id=task_id,
-                phase=core.TaskExecution.Phase.Name(after),  # type: ignore[arg-type]
-                previous_phase=_name(core.TaskExecution.Phase.Name, before),
+                phase=phases.task_phase_name(after),
+                previous_phase=_name(phases.task_phase_name, before),
                 occurred_at=request.event.occurred_at,
-                terminal=after in _TASK_TERMINAL,
+                terminal=after in phases.TASK_TERMINAL,
             )
         )
 
@@ -232,6 +236,13 @@ def _missing_reference(
     if child is not None and execution_key(child) not in working.executions:
         return f"child execution {execution_key(child)}"
     return None
+
+
+def _category(refusal: faults.Fault) -> str:
+    for kind in type(refusal).__mro__:
+        if kind.__module__ == faults.__name__ and kind is not faults.Fault:
+            return re.sub(r"(?<!^)(?=[A-Z])", "_", kind.__name__).lower()
+    return "rejected"
 
 
 def _unknown(working: WorkingSet, event: PreparedEvent, result: FoldResult) -> None:
@@ -261,25 +272,3 @@ _APPLY: dict[str, Callable[[WorkingSet, PreparedEvent, FoldResult], None]] = {
     "task": _task,
     "": _unknown,
 }
-
-_WORKFLOW_TERMINAL = frozenset(
-    {
-        core.WorkflowExecution.SUCCEEDED,
-        core.WorkflowExecution.FAILED,
-        core.WorkflowExecution.TIMED_OUT,
-        core.WorkflowExecution.ABORTED,
-    }
-)
-_NODE_TERMINAL = frozenset(
-    {
-        core.NodeExecution.SUCCEEDED,
-        core.NodeExecution.FAILED,
-        core.NodeExecution.TIMED_OUT,
-        core.NodeExecution.ABORTED,
-        core.NodeExecution.SKIPPED,
-        core.NodeExecution.RECOVERED,
-    }
-)
-_TASK_TERMINAL = frozenset(
-    {core.TaskExecution.SUCCEEDED, core.TaskExecution.FAILED, core.TaskExecution.ABORTED}
-)

@@ -43,6 +43,7 @@ class Delivered:
 class DeadLetter:
     key: bytes
     letter: events_pb2.DeadLetter
+    category: str
 
 
 class ProjectionRecords(Protocol):
@@ -81,10 +82,14 @@ class Projector:
             try:
                 envelope = events_pb2.EventEnvelope.FromString(record.value)
             except DecodeError as error:
-                dead_letters.append(_dead_letter(record, f"not an EventEnvelope: {error}"))
+                dead_letters.append(
+                    _dead_letter(record, f"not an EventEnvelope: {error}", "undecodable")
+                )
                 continue
             if not envelope.WhichOneof("event"):
-                dead_letters.append(_dead_letter(record, "the envelope carries no event"))
+                dead_letters.append(
+                    _dead_letter(record, "the envelope carries no event", "undecodable")
+                )
                 continue
             ready, dynamic = await self._offloader.prepare(envelope)
             prepared.append(fold.PreparedEvent(record.position, ready, dynamic))
@@ -92,7 +97,7 @@ class Projector:
         working = await self._records.load(fold.wanted([p.envelope for p in prepared]))
         result = fold.fold(working, prepared)
         dead_letters += [
-            _dead_letter(delivered_at[rejection.position], rejection.reason)
+            _dead_letter(delivered_at[rejection.position], rejection.reason, rejection.category)
             for rejection in result.rejections
         ]
         await self._announcements.publish(dead_letters, result.phase_changes)
@@ -101,7 +106,7 @@ class Projector:
         return result
 
 
-def _dead_letter(record: Delivered, reason: str) -> DeadLetter:
+def _dead_letter(record: Delivered, reason: str, category: str) -> DeadLetter:
     letter = events_pb2.DeadLetter(
         payload=record.value,
         reason=reason,
@@ -110,7 +115,7 @@ def _dead_letter(record: Delivered, reason: str) -> DeadLetter:
         source_offset=record.position.offset,
     )
     letter.rejected_at.GetCurrentTime()
-    return DeadLetter(record.key, letter)
+    return DeadLetter(record.key, letter, category)
 
 
 def _count(
@@ -121,20 +126,7 @@ def _count(
     metrics.EVENTS_PROJECTED.labels("redelivered").inc(result.redelivered)
     metrics.EVENTS_PROJECTED.labels("dead_lettered").inc(len(dead_letters))
     for letter in dead_letters:
-        metrics.DEAD_LETTERS.labels(_reason_class(letter.letter.reason)).inc()
+        metrics.DEAD_LETTERS.labels(letter.category).inc()
     now = time.time()
     for moment in accepted_at:
         metrics.ACCEPTED_TO_PROJECTED_SECONDS.observe(max(0.0, now - moment.timestamp()))
-
-
-def _reason_class(reason: str) -> str:
-    """A bounded label: the first words of the reason, never ids."""
-    if reason.startswith("not an EventEnvelope"):
-        return "undecodable"
-    if "not found" in reason:
-        return "missing_reference"
-    if "terminal" in reason:
-        return "already_terminal"
-    if "cluster" in reason:
-        return "incompatible_cluster"
-    return "rejected"

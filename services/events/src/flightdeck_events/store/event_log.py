@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaError
+from aiokafka.errors import KafkaError, MessageSizeTooLargeError
 from flyteidl.core import identifier_pb2
 from opentelemetry import trace
 
@@ -42,6 +42,10 @@ class KafkaEventLog:
                     key=topics.execution_key(execution_id),
                     headers=trace_headers(),
                 )
+            except MessageSizeTooLargeError as error:
+                raise faults.ResourceExhausted(
+                    f"the event is larger than the event log accepts: {error}"
+                ) from error
             except KafkaError as error:
                 # Not acknowledged: the client must retry; nothing was promised.
                 raise faults.Unavailable(

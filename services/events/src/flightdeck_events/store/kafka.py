@@ -14,8 +14,9 @@ from flightdeck_events.topics import EventTopics
 from flightdeck_platform.settings import KafkaSettings
 
 
-def producer(settings: KafkaSettings) -> AIOKafkaProducer:
+def producer(settings: KafkaSettings, max_message_bytes: int) -> AIOKafkaProducer:
     return AIOKafkaProducer(
+        max_request_size=max_message_bytes,
         bootstrap_servers=settings.bootstrap_servers,
         client_id=settings.client_id,
         acks="all",
@@ -41,7 +42,12 @@ async def ensure_topics(kafka: KafkaSettings, layout: TopicSettings) -> None:
     try:
         existing = set(await admin.list_topics())
         wanted = [
-            NewTopic(name, layout.partitions, layout.replication_factor)
+            NewTopic(
+                name,
+                layout.partitions,
+                layout.replication_factor,
+                topic_configs={"max.message.bytes": str(layout.max_message_bytes)},
+            )
             for name in EventTopics.of(layout).all()
             if name not in existing
         ]
