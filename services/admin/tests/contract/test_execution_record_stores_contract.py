@@ -98,7 +98,7 @@ class RecordStoresContract:
             execution, TOP, _nodes_request(filters=f"gt(node_execution_created_at,{since})")
         )
         assert _ids(later) == ["n1"]
-        with pytest.raises(faults.InvalidArgument, match="'e.phase' is invalid filter"):
+        with pytest.raises(faults.InvalidArgument, match=r"'e\.phase' is invalid filter"):
             await nodes.list_page(execution, TOP, _nodes_request(filters="eq(execution.phase,x)"))
 
     async def test_another_execution_lists_nothing(self, seeded: Any, records: Any) -> None:
