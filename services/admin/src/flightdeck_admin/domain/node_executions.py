@@ -10,6 +10,7 @@ from flyteidl.core import identifier_pb2
 
 from flightdeck_admin.domain.errors import EntityNotFound, InvalidField, MissingField
 from flightdeck_admin.domain.executions_launch import require_execution_id
+from flightdeck_platform.text import cut_to_bytes
 from flightdeck_typecheck import compact_text
 
 NodeExecutionId: TypeAlias = identifier_pb2.NodeExecutionIdentifier
@@ -60,11 +61,7 @@ def trimmed_for_listing(node: node_execution_pb2.NodeExecution) -> node_executio
 
 
 def trim_error_message(message: str) -> str:
-    """At most 100 bytes, cut back to whole UTF-8 characters."""
-    encoded = message.encode()
-    if len(encoded) <= LISTED_ERROR_BYTES:
-        return message
-    return encoded[:LISTED_ERROR_BYTES].decode(errors="ignore")
+    return cut_to_bytes(message, LISTED_ERROR_BYTES)
 
 
 def flyte_urls(
