@@ -92,6 +92,7 @@ def service_env(service: Service, log_format: str) -> dict[str, str]:
         f"{prefix}REDIS__URL": f"redis://127.0.0.1:{p['FLIGHTDECK_REDIS_PORT']}/0",
         f"{prefix}STORAGE__LOCAL_ROOT": str(REPO / "var" / "storage"),
         f"{prefix}STORAGE__PUBLIC_URL": f"http://127.0.0.1:{p['FLIGHTDECK_EDGE_HTTP_PORT']}",
+        f"{prefix}ADMIN__TARGET": f"127.0.0.1:{p['FLIGHTDECK_ADMIN_GRPC_PORT']}",
     }
     if service.grpc_port_key:
         env[f"{prefix}SERVER__GRPC_PORT"] = p[service.grpc_port_key]

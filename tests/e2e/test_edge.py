@@ -5,9 +5,8 @@ from __future__ import annotations
 import grpc
 import httpx
 import pytest
-from flyteidl.admin import event_pb2, node_execution_pb2, version_pb2
-from flyteidl.core import identifier_pb2
-from flyteidl.service import admin_pb2_grpc
+from flyteidl.admin import event_pb2, version_pb2
+from flyteidl.service import admin_pb2_grpc, identity_pb2, identity_pb2_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -69,16 +68,11 @@ async def _code_and_message(call: object) -> tuple[grpc.StatusCode, str]:
 async def test_unbuilt_methods_answer_unimplemented_naming_the_method(
     edge_grpc_target: str,
 ) -> None:
-    execution_id = identifier_pb2.WorkflowExecutionIdentifier(project="p", domain="d", name="n")
     async with grpc.aio.insecure_channel(edge_grpc_target) as channel:
         admin = admin_pb2_grpc.AdminServiceStub(channel)
         calls = {
-            "AdminService/GetNodeExecution": admin.GetNodeExecution(
-                node_execution_pb2.NodeExecutionGetRequest(
-                    id=identifier_pb2.NodeExecutionIdentifier(
-                        node_id="n0", execution_id=execution_id
-                    )
-                )
+            "IdentityService/UserInfo": identity_pb2_grpc.IdentityServiceStub(channel).UserInfo(
+                identity_pb2.UserInfoRequest()
             ),
             "AdminService/CreateWorkflowEvent": admin.CreateWorkflowEvent(
                 event_pb2.WorkflowExecutionEventRequest()
@@ -95,11 +89,11 @@ async def test_unbuilt_methods_answer_unimplemented_naming_the_method(
 
 async def test_rest_error_body_for_an_unbuilt_method(edge_http_url: str) -> None:
     async with httpx.AsyncClient(base_url=edge_http_url) as client:
-        response = await client.get("/api/v1/node_executions/flytesnacks/development/run1/n0")
+        response = await client.get("/me")
     assert response.status_code == 501
     body = response.json()
     assert body["code"] == grpc.StatusCode.UNIMPLEMENTED.value[0]
-    assert "AdminService/GetNodeExecution" in body["message"]
+    assert "IdentityService/UserInfo" in body["message"]
     assert body["details"] == []
 
 

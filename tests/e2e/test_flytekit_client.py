@@ -8,10 +8,10 @@ import grpc
 import httpx
 import pytest
 from flyteidl.admin.project_pb2 import ProjectListRequest
+from flyteidl.service import identity_pb2, identity_pb2_grpc
 from flytekit.clients.friendly import SynchronousFlyteClient
 from flytekit.configuration import PlatformConfig
 from flytekit.exceptions.system import FlyteSystemException
-from flytekit.models.core.identifier import NodeExecutionIdentifier, WorkflowExecutionIdentifier
 from flytekit.models.project import Project
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -34,16 +34,15 @@ def test_flytekit_sees_unimplemented_without_starting_a_login(
 ) -> None:
     before = _auth_metadata_calls(edge_http_url)
     client = SynchronousFlyteClient(PlatformConfig(endpoint=edge_grpc_target, insecure=True))
+    # flytekit's own client serves no unbuilt method any more; its channel (with the auth and
+    # error interceptors) carries a call to one.
+    identity = identity_pb2_grpc.IdentityServiceStub(client._channel)
     with pytest.raises(FlyteSystemException) as raised:
-        client.get_node_execution(
-            NodeExecutionIdentifier(
-                "n0", WorkflowExecutionIdentifier("p", "development", "never-ran")
-            )
-        )
+        identity.UserInfo(identity_pb2.UserInfoRequest())
     cause = raised.value.__cause__
     assert isinstance(cause, grpc.RpcError)
     assert cause.code() is grpc.StatusCode.UNIMPLEMENTED
-    assert "AdminService/GetNodeExecution" in cause.details()
+    assert "IdentityService/UserInfo" in cause.details()
     assert _auth_metadata_calls(edge_http_url) == before
 
 

@@ -7,8 +7,21 @@ FerretDB has no ``$lookup`` to join them.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
-from .schema import Column, columns, integer, string, timestamp, unstored
+from flyteidl.core import execution_pb2 as core_execution_pb2
+from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
+
+from .schema import (
+    Column,
+    columns,
+    duration,
+    enum_name,
+    integer,
+    string,
+    timestamp,
+    unstored,
+)
 
 _BASE = (
     unstored("id"),  # the SQL surrogate key; documents have none
@@ -101,3 +114,117 @@ def description_filter_columns(entity: Mapping[str, Column]) -> Mapping[str, Col
     columns, then runs them on the description table; columns that table lacks are unstored
     here, so they fail as invalid filters rather than in the database."""
     return {name: DESCRIPTION_ENTITY.get(name) or unstored(name) for name in entity}
+
+
+def _phase_names(phase_enum: EnumTypeWrapper) -> frozenset[str]:
+    return frozenset(phase_enum.keys())
+
+
+NODE_PHASES = _phase_names(core_execution_pb2.NodeExecution.Phase)
+TASK_PHASES = _phase_names(core_execution_pb2.TaskExecution.Phase)
+
+_EXECUTION_IDENTITY = (
+    string("execution_project"),
+    string("execution_domain"),
+    string("execution_name"),
+)
+
+NODE_EXECUTION = columns(
+    *_BASE,
+    *_EXECUTION_IDENTITY,
+    string("node_id"),
+    enum_name("phase", NODE_PHASES),
+    unstored("input_uri"),
+    unstored("closure"),
+    timestamp("started_at"),
+    timestamp("node_execution_created_at"),
+    timestamp("node_execution_updated_at"),
+    duration("duration"),
+    unstored("node_execution_metadata"),
+    string("parent_id"),
+    unstored("parent_task_execution_id"),  # a SQL foreign key; ListNodeExecutionsForTask uses it
+    string("error_kind"),
+    string("error_code"),
+    string("cache_status"),
+    unstored("dynamic_workflow_remote_closure_reference"),
+    unstored("internal_data"),
+)
+
+
+def _task_execution(*, rewritten: bool) -> Mapping[str, Column]:
+    """The reference checks filter columns before rewriting ``project``/``domain``/``name`` of
+    the task execution entity to the execution's columns, so those three filter the execution
+    (a quirk kept); sort keys are not rewritten and name the task's own columns."""
+    identity = {name: f"execution_{name}" if rewritten else name for name in _IDENTITY_NAMES}
+    return columns(
+        *_BASE,
+        *(string(name, field) for name, field in identity.items()),
+        string("version"),
+        *_EXECUTION_IDENTITY,
+        string("node_id"),
+        integer("retry_attempt"),
+        enum_name("phase", TASK_PHASES),
+        integer("phase_version"),
+        unstored("input_uri"),
+        unstored("closure"),
+        timestamp("started_at"),
+        timestamp("task_execution_created_at"),
+        timestamp("task_execution_updated_at"),
+        duration("duration"),
+    )
+
+
+_IDENTITY_NAMES = ("project", "domain", "name")
+TASK_EXECUTION = _task_execution(rewritten=True)
+TASK_EXECUTION_SORTS = _task_execution(rewritten=False)
+
+
+def _joined(entity: Mapping[str, Column], stored: Mapping[str, str]) -> Mapping[str, Column]:
+    """Another entity's columns as the listed documents carry them: ``stored`` maps the columns
+    they hold to their fields; every other column is known but cannot be filtered (flightdeck
+    has no SQL join)."""
+    return {
+        name: replace(column, field=stored[name]) if name in stored else unstored(name)
+        for name, column in entity.items()
+    }
+
+
+_EXECUTION_IDENTITY_FIELDS = {c.name: c.name for c in _EXECUTION_IDENTITY}
+_EXECUTION_COLUMN_NAMES = (
+    *(c.name for c in _BASE),
+    *_EXECUTION_IDENTITY_FIELDS,
+    "launch_plan_id",
+    "workflow_id",
+    "task_id",
+    "phase",
+    "closure",
+    "spec",
+    "started_at",
+    "execution_created_at",
+    "execution_updated_at",
+    "duration",
+    "abort_cause",
+    "mode",
+    "source_execution_id",
+    "parent_node_execution_id",
+    "cluster",
+    "inputs_uri",
+    "user_inputs_uri",
+    "error_kind",
+    "error_code",
+    "user",
+    "state",
+    "launch_entity",
+)
+
+EXECUTION_OF_RECORD = _joined(
+    {name: unstored(name) for name in _EXECUTION_COLUMN_NAMES}, _EXECUTION_IDENTITY_FIELDS
+)
+"""The execution columns node and task execution documents can answer: its identity."""
+
+NODE_EXECUTION_OF_TASK = _joined(
+    NODE_EXECUTION, {**_EXECUTION_IDENTITY_FIELDS, "node_id": "node_id"}
+)
+TASK_OF_TASK_EXECUTION = _joined(
+    TASK, {name: name for name in ("project", "domain", "name", "version")}
+)

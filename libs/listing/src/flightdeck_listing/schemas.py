@@ -139,3 +139,38 @@ def description_entities(resource_type: int) -> ListingSchema:
     if resource_type == _WORKFLOW_TYPE:
         return WORKFLOW_DESCRIPTION_ENTITIES
     return TASK_DESCRIPTION_ENTITIES
+
+
+# Node and task executions (admin.md §5.5). Documents: flightdeck_records.node_executions and
+# .task_executions (written by the events projector; ``created_at`` is the row's insert time).
+# The reference lists them in table order; insertion order (created_at, then _id) stands in.
+_EXECUTION_SCOPE = ("execution_project", "execution_domain", "execution_name")
+_INSERTION_ORDER = ("created_at", True)
+
+NODE_EXECUTIONS = ListingSchema(
+    name="node_executions",
+    operation="ListNodeExecutions",
+    primary="ne",
+    entities={"ne": c.NODE_EXECUTION, "e": c.EXECUTION_OF_RECORD},
+    default_sort=_INSERTION_ORDER,
+    scope=_EXECUTION_SCOPE,
+)
+
+NODE_EXECUTIONS_FOR_TASK = replace(
+    NODE_EXECUTIONS, name="node_executions_for_task", operation="ListNodeExecutionsForTask"
+)
+
+TASK_EXECUTIONS = ListingSchema(
+    name="task_executions",
+    operation="ListTaskExecutions",
+    primary="te",
+    entities={
+        "te": c.TASK_EXECUTION,
+        "t": c.TASK_OF_TASK_EXECUTION,
+        "e": c.EXECUTION_OF_RECORD,
+        "ne": c.NODE_EXECUTION_OF_TASK,
+    },
+    default_sort=_INSERTION_ORDER,
+    scope=(*_EXECUTION_SCOPE, "node_id"),
+    sorts=c.TASK_EXECUTION_SORTS,
+)

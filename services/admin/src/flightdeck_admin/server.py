@@ -10,10 +10,13 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from flightdeck_admin.api.attributes import MatchableAttributesApi
 from flightdeck_admin.api.description_entities import DescriptionEntitiesApi
+from flightdeck_admin.api.execution_reads import ExecutionReadsApi
 from flightdeck_admin.api.executions import ExecutionsApi
 from flightdeck_admin.api.launch_plans import LaunchPlansApi
 from flightdeck_admin.api.named_entities import NamedEntitiesApi
+from flightdeck_admin.api.node_executions import NodeExecutionsApi
 from flightdeck_admin.api.projects import ProjectsApi
+from flightdeck_admin.api.task_executions import TaskExecutionsApi
 from flightdeck_admin.api.tasks import TasksApi
 from flightdeck_admin.api.version import VersionApi
 from flightdeck_admin.api.workflows import WorkflowsApi
@@ -23,10 +26,14 @@ from flightdeck_admin.domain.build import ControlPlaneVersion
 from flightdeck_admin.domain.compiler import compile_task
 from flightdeck_admin.service.attributes import MatchableAttributes
 from flightdeck_admin.service.description_entities import DescriptionEntities
+from flightdeck_admin.service.execution_data import ExecutionData
+from flightdeck_admin.service.execution_metrics import ExecutionMetrics
 from flightdeck_admin.service.executions import Executions
 from flightdeck_admin.service.launch_plans import LaunchPlans
 from flightdeck_admin.service.named_entities import NamedEntities
+from flightdeck_admin.service.node_executions import NodeExecutions
 from flightdeck_admin.service.projects import Projects
+from flightdeck_admin.service.task_executions import TaskExecutions
 from flightdeck_admin.service.tasks import Tasks
 from flightdeck_admin.service.versioned import VersionedListing
 from flightdeck_admin.service.workflows import Workflows
@@ -34,11 +41,14 @@ from flightdeck_admin.settings import AdminSettings
 from flightdeck_admin.store import attributes as attribute_store
 from flightdeck_admin.store import (
     description_entities,
+    execution_reads,
     executions,
     indexes,
     launch_plans,
     mongo,
     named_entities,
+    node_executions,
+    task_executions,
     workflows,
 )
 from flightdeck_admin.store.projects import COLLECTION as PROJECTS
@@ -97,6 +107,27 @@ def _registration_apis(
     ]
 
 
+def _record_apis(
+    database: AsyncDatabase, blobs: ObjectStore, workflow_store: workflows.MongoWorkflowStore
+) -> list[object]:
+    """Reads of what the events projector records: node and task executions, execution data
+    and metrics."""
+    executions_read = execution_reads.MongoExecutionReader(database[executions.COLLECTION])
+    nodes = node_executions.MongoNodeExecutionStore(database[node_executions.COLLECTION])
+    tasks = task_executions.MongoTaskExecutionStore(database[task_executions.COLLECTION])
+    data = ExecutionData(executions_read, nodes, tasks, blobs)
+    node_use_cases = NodeExecutions(nodes, tasks)
+    task_use_cases = TaskExecutions(tasks, nodes)
+    metrics = ExecutionMetrics(
+        executions_read, workflow_store, node_use_cases, task_use_cases, data
+    )
+    return [
+        NodeExecutionsApi(node_use_cases, data),
+        TaskExecutionsApi(task_use_cases, data),
+        ExecutionReadsApi(data, metrics),
+    ]
+
+
 def build_host(
     settings: AdminSettings, client: AsyncMongoClient, blobs: ObjectStore
 ) -> ServiceHost:
@@ -127,6 +158,7 @@ def build_host(
         *_registration_apis(database, settings, projects, workflow_store, launch_plan_store),
         MatchableAttributesApi(attributes),
         ExecutionsApi(execution_use_cases),
+        *_record_apis(database, blobs, workflow_store),
     ]
     return ServiceHost(
         name=SERVICE_NAME,

@@ -1,5 +1,5 @@
-"""CreateExecution on the launch-plan path, GetExecution and GetExecutionData (admin.md §3.1,
-§3.5, §3.6), with in-memory fakes and a local object store."""
+"""CreateExecution on the launch-plan path and GetExecution (admin.md §3.1, §3.5),
+with in-memory fakes and a local object store."""
 
 from __future__ import annotations
 
@@ -173,13 +173,6 @@ async def test_create_offloads_merged_and_user_inputs_at_the_reference_layout(
     assert record.pending_messages[0].execution_id == execution_id
 
 
-async def test_get_execution_data_returns_the_offloaded_inputs(world: World) -> None:
-    execution_id = await world.use_case.create(_request("run1", x=3))
-    data = await world.use_case.get_data(execution_id)
-    assert dict(data.full_inputs.literals) == {"x": _int(3), "y": _int(7)}
-    assert not data.full_outputs.literals
-
-
 async def test_a_name_is_generated_when_none_is_given(world: World) -> None:
     execution_id = await world.use_case.create(_request(x=1))
     assert len(execution_id.name) == 20 and execution_id.name.startswith("a")
@@ -189,10 +182,11 @@ async def test_a_duplicate_name_already_exists_and_keeps_the_first(world: World)
     await world.use_case.create(_request("run1", x=1))
     with pytest.raises(EntityAlreadyExists):
         await world.use_case.create(_request("run1", x=2))
-    data = await world.use_case.get_data(
+    stored = await world.executions.get(
         identifier_pb2.WorkflowExecutionIdentifier(project="p", domain="development", name="run1")
     )
-    assert data.full_inputs.literals["x"] == _int(1)
+    inputs = await literals.read_literal_map(world.blobs, world.blobs.key_of(stored.inputs_uri))
+    assert inputs.literals["x"] == _int(1)
 
 
 @pytest.mark.parametrize(
@@ -282,8 +276,6 @@ async def test_get_of_an_unknown_execution_is_not_found_with_the_reference_messa
     )
     with pytest.raises(EntityNotFound, match="missing entity of type execution"):
         await world.use_case.get(missing)
-    with pytest.raises(EntityNotFound):
-        await world.use_case.get_data(missing)
     with pytest.raises(MissingField, match="name"):
         await world.use_case.get(
             identifier_pb2.WorkflowExecutionIdentifier(project="p", domain="development")

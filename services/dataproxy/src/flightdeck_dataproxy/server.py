@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import grpc
 from starlette.routing import BaseRoute
 
 from flightdeck_dataproxy.api.dataproxy import DataProxyApi
-from flightdeck_dataproxy.clients.executions import UnrecordedExecutions
+from flightdeck_dataproxy.clients.admin_records import AdminExecutionRecords
 from flightdeck_dataproxy.service.data import DataReader
 from flightdeck_dataproxy.service.downloads import Downloads
 from flightdeck_dataproxy.service.uploads import UploadPolicy, Uploads
@@ -32,9 +33,12 @@ async def open_object_store(settings: DataProxySettings) -> tuple[ObjectStore, l
 
 
 def build_host(
-    settings: DataProxySettings, store: ObjectStore, routes: Sequence[BaseRoute]
+    settings: DataProxySettings,
+    store: ObjectStore,
+    routes: Sequence[BaseRoute],
+    admin: grpc.aio.Channel,
 ) -> ServiceHost:
-    executions = UnrecordedExecutions()
+    executions = AdminExecutionRecords(admin, settings.admin.timeout_seconds)
     upload = settings.upload
     downloads = Downloads(store, executions, settings.download.max_expires_in)
     api = DataProxyApi(
@@ -56,11 +60,25 @@ def build_host(
     )
 
 
+def admin_channel(settings: DataProxySettings) -> grpc.aio.Channel:
+    """Connects lazily: admin need not be up when the data proxy starts."""
+    size = settings.server.max_message_bytes
+    return grpc.aio.insecure_channel(
+        settings.admin.target,
+        options=[
+            ("grpc.max_receive_message_length", size),
+            ("grpc.max_send_message_length", size),
+        ],
+    )
+
+
 async def serve(settings: DataProxySettings) -> None:
     store, routes = await open_object_store(settings)
+    admin = admin_channel(settings)
     try:
-        await build_host(settings, store, routes).run_until_signalled()
+        await build_host(settings, store, routes, admin).run_until_signalled()
     finally:
+        await admin.close()
         await store.close()
 
 

@@ -30,6 +30,13 @@ class DownloadSettings(BaseModel):
     )
 
 
+class AdminClientSettings(BaseModel):
+    target: str = Field(
+        "127.0.0.1:8181", description="Admin's gRPC address, where execution records are read."
+    )
+    timeout_seconds: float = Field(10.0, gt=0, description="Deadline of each call to admin.")
+
+
 class DataProxySettings(ServiceSettings):
     """Environment prefix ``FLIGHTDECK_DATAPROXY_``; sections nest with ``__``."""
 
@@ -41,3 +48,4 @@ class DataProxySettings(ServiceSettings):
     storage: StorageConfig = StorageConfig()
     upload: UploadSettings = UploadSettings()
     download: DownloadSettings = DownloadSettings()
+    admin: AdminClientSettings = AdminClientSettings()

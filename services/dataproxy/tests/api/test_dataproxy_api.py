@@ -42,7 +42,9 @@ class Served:
 
 
 @pytest.fixture
-async def served(tmp_path: Path, free_port: int) -> AsyncIterator[Served]:
+async def served(
+    tmp_path: Path, free_port: int, admin_channel: grpc.aio.Channel
+) -> AsyncIterator[Served]:
     settings = DataProxySettings(
         server=ServerSettings(grpc_port=0, http_port=free_port),
         storage=StorageConfig(
@@ -54,7 +56,7 @@ async def served(tmp_path: Path, free_port: int) -> AsyncIterator[Served]:
     )
     store, routes = await open_object_store(settings)
     assert isinstance(store, LocalObjectStore)
-    host = build_host(settings, store, routes)
+    host = build_host(settings, store, routes, admin_channel)
     await host.start()
     try:
         async with (

@@ -49,7 +49,9 @@ def _ensure_seaweedfs() -> None:
 
 
 @pytest.fixture
-async def stub() -> AsyncIterator[dataproxy_pb2_grpc.DataProxyServiceStub]:
+async def stub(
+    admin_channel: grpc.aio.Channel,
+) -> AsyncIterator[dataproxy_pb2_grpc.DataProxyServiceStub]:
     _ensure_seaweedfs()
     settings = DataProxySettings(
         server=ServerSettings(grpc_port=0, http_port=0),
@@ -67,7 +69,7 @@ async def stub() -> AsyncIterator[dataproxy_pb2_grpc.DataProxyServiceStub]:
     store, routes = await open_object_store(settings)
     assert isinstance(store, S3ObjectStore)
     assert routes == []
-    host = build_host(settings, store, routes)
+    host = build_host(settings, store, routes, admin_channel)
     await host.start()
     try:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{host.grpc_port}") as channel:

@@ -12,6 +12,7 @@ from google.protobuf.message import Message
 from google.rpc import status_pb2
 
 from flightdeck_platform import faults
+from flightdeck_platform.text import cut_to_bytes
 
 MAX_MESSAGE_BYTES = 32_000
 """Longer messages are cut, as the reference does, so a status always fits its trailer."""
@@ -41,10 +42,7 @@ def code_of(fault: faults.Fault) -> grpc.StatusCode:
 
 
 def truncate(message: str) -> str:
-    encoded = message.encode()
-    if len(encoded) <= MAX_MESSAGE_BYTES:
-        return message
-    return encoded[:MAX_MESSAGE_BYTES].decode(errors="ignore")
+    return cut_to_bytes(message, MAX_MESSAGE_BYTES)
 
 
 def status_trailer(

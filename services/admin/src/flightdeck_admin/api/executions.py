@@ -23,10 +23,3 @@ class ExecutionsApi:
         context: grpc.aio.ServicerContext,
     ) -> execution_pb2.Execution:
         return await self._executions.get(request.id)
-
-    async def GetExecutionData(
-        self,
-        request: execution_pb2.WorkflowExecutionGetDataRequest,
-        context: grpc.aio.ServicerContext,
-    ) -> execution_pb2.WorkflowExecutionGetDataResponse:
-        return await self._executions.get_data(request.id)

@@ -1,5 +1,5 @@
-"""Execution use cases: CreateExecution on the launch-plan path (admin.md §3.1), GetExecution
-(§3.5) and GetExecutionData (§3.6)."""
+"""Execution use cases: CreateExecution on the launch-plan path (admin.md §3.1) and GetExecution
+(§3.5); GetExecutionData lives with the other data reads (service/execution_data.py)."""
 
 from __future__ import annotations
 
@@ -22,8 +22,7 @@ from flightdeck_admin.domain.errors import EntityNotFound
 from flightdeck_admin.domain.executions_launch import EXECUTION_CREATED, ExecutionRecord
 from flightdeck_admin.service.launch_plans import LaunchPlanStore
 from flightdeck_admin.service.workflows import WorkflowStore
-from flightdeck_storage import ObjectStore, StoreUnavailable, layout, literals
-from flightdeck_storage.errors import ForeignLocation, ObjectNotFound
+from flightdeck_storage import ObjectStore, layout, literals
 
 ExecutionId: TypeAlias = identifier_pb2.WorkflowExecutionIdentifier
 
@@ -97,17 +96,6 @@ class Executions:
         executions_launch.require_execution_id(execution_id)
         return (await self._store.get(execution_id)).execution
 
-    async def get_data(
-        self, execution_id: ExecutionId
-    ) -> execution_pb2.WorkflowExecutionGetDataResponse:
-        """Inputs inline (signed URLs are off, so the URL blobs stay empty); unreadable inputs
-        answer an empty map, as the reference does; outputs arrive with the event pipeline."""
-        record = await self._store.get(execution_id)
-        response = execution_pb2.WorkflowExecutionGetDataResponse()
-        response.full_inputs.CopyFrom(await self._read(record.inputs_uri))
-        response.full_outputs.SetInParent()
-        return response
-
     async def _refuse_taken(self, execution_id: ExecutionId) -> None:
         """Checked before the blobs are written so that a plain retry of a taken name cannot
         overwrite the stored execution's inputs; the unique index still decides a race."""
@@ -125,14 +113,6 @@ class Executions:
         )
         await literals.write_literal_map(self._blobs, key, inputs)
         return self._blobs.native_url(key)
-
-    async def _read(self, uri: str) -> literals_pb2.LiteralMap:
-        if not uri:
-            return literals_pb2.LiteralMap()
-        try:
-            return await literals.read_literal_map(self._blobs, self._blobs.key_of(uri))
-        except (ObjectNotFound, ForeignLocation, StoreUnavailable):
-            return literals_pb2.LiteralMap()
 
     async def _config(
         self,

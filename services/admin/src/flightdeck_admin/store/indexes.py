@@ -12,7 +12,9 @@ from flightdeck_admin.store import (
     executions,
     launch_plans,
     named_entities,
+    node_executions,
     projects,
+    task_executions,
     tasks,
     workflows,
 )
@@ -45,6 +47,8 @@ INDEXES: dict[str, list[IndexModel]] = {
             [("project", 1), ("domain", 1), ("name", 1)], unique=True, name="launch_plan_name"
         )
     ],
+    node_executions.COLLECTION: node_executions.INDEXES,
+    task_executions.COLLECTION: task_executions.INDEXES,
 }
 
 
