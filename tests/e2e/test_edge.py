@@ -5,7 +5,7 @@ from __future__ import annotations
 import grpc
 import httpx
 import pytest
-from flyteidl.admin import event_pb2, version_pb2
+from flyteidl.admin import version_pb2
 from flyteidl.service import admin_pb2_grpc, identity_pb2, identity_pb2_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from prometheus_client.parser import text_string_to_metric_families
@@ -69,13 +69,9 @@ async def test_unbuilt_methods_answer_unimplemented_naming_the_method(
     edge_grpc_target: str,
 ) -> None:
     async with grpc.aio.insecure_channel(edge_grpc_target) as channel:
-        admin = admin_pb2_grpc.AdminServiceStub(channel)
         calls = {
             "IdentityService/UserInfo": identity_pb2_grpc.IdentityServiceStub(channel).UserInfo(
                 identity_pb2.UserInfoRequest()
-            ),
-            "AdminService/CreateWorkflowEvent": admin.CreateWorkflowEvent(
-                event_pb2.WorkflowExecutionEventRequest()
             ),
             "CacheService/EvictTaskExecutionCache": cache_pb2_grpc.CacheServiceStub(
                 channel
@@ -126,11 +122,12 @@ async def test_rest_routes_reach_each_service(edge_http_url: str) -> None:
         data = await client.get("/api/v1/data", params={"flyte_url": "not-a-flyte-url"})
         event = await client.post("/api/v1/events/workflows", json={})
         project = await client.put("/api/v1/projects/never-registered", json={"name": "n"})
-    # Only the data proxy and the signals service serve these paths: their own validation answers.
+    # Only the data proxy, the signals service and the events gateway serve these paths: their own
+    # validation answers.
     assert (upload.status_code, upload.json()["message"]) == (400, "missing domain")
     assert (signal.status_code, signal.json()["message"]) == (400, "missing id")
     assert data.status_code == 400 and "invalid flyte url" in data.json()["message"]
-    assert "AdminService/CreateWorkflowEvent" in event.json()["message"]
+    assert (event.status_code, event.json()["message"]) == (400, "missing event")
     assert project.status_code == 404
     assert project.json()["message"] == "project [never-registered] not found"
 
