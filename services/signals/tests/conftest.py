@@ -40,3 +40,8 @@ async def redis_client(stack_redis_url: str, key_prefix: str) -> AsyncIterator[R
 @pytest.fixture
 def redis_store(redis_client: Redis, key_prefix: str) -> RedisSignalStore:
     return RedisSignalStore(redis_client, SignalKeys(key_prefix))
+
+
+@pytest.fixture
+def stack_kafka_bootstrap() -> str:
+    return f"127.0.0.1:{os.environ.get('FLIGHTDECK_KAFKA_PORT', '19092')}"

@@ -1,5 +1,6 @@
 """Composition root of the signals service: settings → Redis → store → use cases → API → host,
-plus the retention sweeper running beside the host."""
+plus retention beside the host: the sweeper, and the consumer of the execution phase feed that
+tells it which executions ended."""
 
 from __future__ import annotations
 
@@ -8,11 +9,16 @@ import contextlib
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import timedelta
 
+from faststream.kafka import KafkaBroker
+
 from flightdeck_platform.entrypoint import run_service
-from flightdeck_platform.host import ServiceHost
+from flightdeck_platform.host import Connect, ServiceHost
 from flightdeck_platform.readiness import Probe
 from flightdeck_proto import services
+from flightdeck_records import topics
 from flightdeck_signals.api.signals import SignalsApi
+from flightdeck_signals.consumers import phase_changes
+from flightdeck_signals.messaging import kafka
 from flightdeck_signals.service.ports import SignalStore
 from flightdeck_signals.service.retention import Retention
 from flightdeck_signals.service.signals import Signals
@@ -25,20 +31,47 @@ SERVICE_NAME = "flightdeck-signals"
 
 
 def build_host(
-    settings: SignalsSettings, store: SignalStore, probes: Mapping[str, Probe]
+    settings: SignalsSettings,
+    store: SignalStore,
+    probes: Mapping[str, Probe],
+    connectors: Mapping[str, Connect] | None = None,
 ) -> ServiceHost:
     return ServiceHost(
         name=SERVICE_NAME,
         settings=settings.server,
         services=[(services.SIGNAL, [SignalsApi(Signals(store))])],
         probes=probes,
+        connectors=connectors or {},
     )
+
+
+def phase_feed(settings: SignalsSettings, retention: Retention) -> tuple[KafkaBroker, Connect]:
+    """The broker with retention's subscriber, and the step that starts it once the feed's
+    topic exists."""
+    broker = KafkaBroker(settings.kafka.bootstrap_servers, client_id=settings.kafka.client_id)
+    topic = settings.topics.prefix + topics.EXECUTION_PHASES
+    feed = settings.phase_feed
+    phase_changes.subscribe(
+        broker, retention, topic, feed.consumer_group, feed.max_batch, feed.batch_wait_ms
+    )
+
+    async def start() -> None:
+        await kafka.require_topic(settings.kafka, topic)
+        await broker.start()
+
+    return broker, start
+
+
+async def _broker_answers(broker: KafkaBroker) -> None:
+    if not await broker.ping(timeout=1.0):
+        raise ConnectionError("kafka broker did not answer")
 
 
 @contextlib.asynccontextmanager
 async def wired(settings: SignalsSettings) -> AsyncIterator[ServiceHost]:
     """The host (not started) over the Redis store, with the retention sweeper running until
-    the block ends; the Redis client closes last."""
+    the block ends; the phase feed consumer starts with the host and stops before the Redis
+    client closes."""
     client = redis.connect(settings.redis)
     store = RedisSignalStore(
         client, SignalKeys(settings.store.key_prefix), settings.store.events_cap
@@ -48,15 +81,21 @@ async def wired(settings: SignalsSettings) -> AsyncIterator[ServiceHost]:
         timedelta(seconds=settings.retention.period_seconds),
         settings.retention.batch_size,
     )
+    broker, start_feed = phase_feed(settings, retention)
     sweeper = asyncio.create_task(
         retention.run(timedelta(seconds=settings.retention.sweep_interval_seconds))
     )
+    probes: dict[str, Probe] = {
+        "redis": lambda: redis.ping(client),
+        "kafka": lambda: _broker_answers(broker),
+    }
     try:
-        yield build_host(settings, store, {"redis": lambda: redis.ping(client)})
+        yield build_host(settings, store, probes, {"phase feed consumer": start_feed})
     finally:
         sweeper.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await sweeper
+        await broker.stop()
         await client.aclose()
 
 

@@ -3,7 +3,12 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 from pydantic_settings import SettingsConfigDict
 
-from flightdeck_platform.settings import RedisSettings, ServerSettings, ServiceSettings
+from flightdeck_platform.settings import (
+    KafkaSettings,
+    RedisSettings,
+    ServerSettings,
+    ServiceSettings,
+)
 
 WEEK_SECONDS = 7 * 24 * 3600.0
 
@@ -31,6 +36,25 @@ class RetentionSettings(BaseModel):
     batch_size: int = Field(100, gt=0, description="Executions removed per sweep query.")
 
 
+class TopicSettings(BaseModel):
+    prefix: str = Field(
+        "",
+        description="Prepended to the phase feed's topic name: the events service's prefix.",
+    )
+
+
+class PhaseFeedSettings(BaseModel):
+    """The consumer of the execution phase feed that tells retention which executions ended."""
+
+    consumer_group: str = Field(
+        "flightdeck-signals-retention", description="Kafka consumer group of the feed's readers."
+    )
+    max_batch: int = Field(500, gt=0, description="Most feed records handled per batch.")
+    batch_wait_ms: int = Field(
+        100, ge=0, description="How long a poll waits for more records to fill a batch."
+    )
+
+
 class SignalsSettings(ServiceSettings):
     """Environment prefix ``FLIGHTDECK_SIGNALS_``; sections nest with ``__``."""
 
@@ -42,3 +66,6 @@ class SignalsSettings(ServiceSettings):
     redis: RedisSettings = RedisSettings()
     store: SignalStoreSettings = SignalStoreSettings()
     retention: RetentionSettings = RetentionSettings()
+    kafka: KafkaSettings = KafkaSettings(client_id="flightdeck-signals")
+    topics: TopicSettings = TopicSettings()
+    phase_feed: PhaseFeedSettings = PhaseFeedSettings()

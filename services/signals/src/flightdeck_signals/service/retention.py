@@ -1,19 +1,19 @@
 """Retention: signals of executions terminal for longer than the retention period are removed.
 
-Executions' phases reach this service later (the event pipeline); until then
-``mark_execution_terminal`` is the internal entry point, and the sweep runs periodically.
+The execution phase feed (the events projector's) tells which executions ended and when
+(``follow_phase_changes``); the sweep runs periodically and removes the expired ones.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from flyteidl.core import identifier_pb2
 
-from flightdeck_signals.domain import signals
+from flightdeck_signals.domain import phase_changes, signals
 from flightdeck_signals.domain.errors import MissingField
 from flightdeck_signals.service.ports import TerminalExecutions
 
@@ -45,6 +45,14 @@ class Retention:
         if not signals.is_complete(execution):
             raise MissingField("execution_id")
         await self._store.mark_terminal(execution, terminal_at)
+
+    async def follow_phase_changes(self, changes: Sequence[phase_changes.ReceivedChange]) -> int:
+        """Marks the executions the changes end, in feed order (marking again with the same
+        time is harmless, so a redelivered batch changes nothing); returns how many."""
+        ended = phase_changes.executions_ended(changes)
+        for end in ended:
+            await self._store.mark_terminal(end.execution, end.at)
+        return len(ended)
 
     async def sweep(self) -> int:
         """Removes the signals of every execution terminal for longer than the period; returns
