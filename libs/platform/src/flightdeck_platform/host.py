@@ -53,6 +53,9 @@ class ServiceHost:
     connectors: Mapping[str, Connect] = field(default_factory=dict)
     """Start-up steps against dependencies (connect, apply indexes), retried in the background
     until they succeed; the service reports not ready until every one has."""
+    companions: Mapping[str, Connect] = field(default_factory=dict)
+    """Start-up steps retried in the background like connectors, but that never gate readiness:
+    work beside the service (a housekeeping consumer) whose outage must not stop its RPCs."""
     health_names: Sequence[str] = ()
     authentication: Sequence[grpc.aio.ServerInterceptor] = ()
     extra_routes: Sequence[BaseRoute] = ()
@@ -64,6 +67,10 @@ class ServiceHost:
         self._connecting = [
             asyncio.create_task(keep_trying(connect, name))
             for name, connect in self.connectors.items()
+        ]
+        self._companions = [
+            asyncio.create_task(keep_trying(connect, name))
+            for name, connect in self.companions.items()
         ]
         self._grpc: GrpcEndpoint | None = None
         self._channel: grpc.aio.Channel | None = None
@@ -134,7 +141,7 @@ class ServiceHost:
             await asyncio.sleep(READINESS_INTERVAL_SECONDS if ready else UNREADY_INTERVAL_SECONDS)
 
     async def stop(self) -> None:
-        for task in (self._watcher, *self._connecting):
+        for task in (self._watcher, *self._connecting, *self._companions):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task

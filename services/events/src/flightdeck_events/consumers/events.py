@@ -8,8 +8,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from typing import Protocol
 
-from aiokafka import ConsumerRecord
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -21,6 +22,18 @@ from flightdeck_records.documents import EventPosition
 
 RETRY_PAUSE_SECONDS = 1.0
 """After a failed batch: lets a restarting dependency come back instead of spinning."""
+
+
+class ConsumerRecord(Protocol):
+    """What the projector reads of a Kafka record (aiokafka's ConsumerRecord has these)."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: Sequence[tuple[str, bytes]]
+
 
 _tracer = trace.get_tracer("flightdeck.events.projector")
 _log = logging.getLogger("flightdeck.events.projector")
@@ -70,7 +83,9 @@ def _delivered(record: ConsumerRecord) -> Delivered:
     )
 
 
-def _batch_span(topic: str, records: Sequence[ConsumerRecord]) -> trace.Span:
+def _batch_span(
+    topic: str, records: Sequence[ConsumerRecord]
+) -> AbstractContextManager[trace.Span]:
     """Continues the first record's trace and links every record's, so each event's trace leads
     to the batch that projected it."""
     contexts = [context_from(record.headers) for record in records]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypeAlias
 
 from flyteidl.core import identifier_pb2
 
@@ -11,7 +12,7 @@ from flightdeck_records.documents import EventPosition
 from flightdeck_records.node_executions import NodeRecord
 from flightdeck_records.task_executions import TaskRecord
 
-ExecutionId = identifier_pb2.WorkflowExecutionIdentifier
+ExecutionId: TypeAlias = identifier_pb2.WorkflowExecutionIdentifier
 
 
 def execution_key(execution_id: ExecutionId) -> str:

@@ -9,7 +9,7 @@ checked there; an event failing them goes to the dead-letter topic."""
 from __future__ import annotations
 
 import uuid
-from typing import Protocol
+from typing import Protocol, TypeAlias
 
 from flyteidl.admin import event_pb2 as admin_event_pb2
 from flyteidl.core import identifier_pb2
@@ -21,7 +21,7 @@ from flightdeck_proto.gen.flightdeck.internal.v1 import events_pb2
 from flightdeck_records.node_executions import NodeRecord
 from flightdeck_records.task_executions import TaskRecord
 
-ExecutionId = identifier_pb2.WorkflowExecutionIdentifier
+ExecutionId: TypeAlias = identifier_pb2.WorkflowExecutionIdentifier
 
 
 class ProjectionView(Protocol):
