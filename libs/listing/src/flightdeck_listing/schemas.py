@@ -139,3 +139,24 @@ def description_entities(resource_type: int) -> ListingSchema:
     if resource_type == _WORKFLOW_TYPE:
         return WORKFLOW_DESCRIPTION_ENTITIES
     return TASK_DESCRIPTION_ENTITIES
+
+
+EXECUTIONS = ListingSchema(
+    name="executions",
+    operation="ListExecutions",
+    primary="e",
+    entities={
+        "e": c.EXECUTION,
+        "l": c.EXECUTION_LAUNCH_PLAN,
+        "w": c.EXECUTION_WORKFLOW,
+        "t": c.EXECUTION_TASK,
+        "at": c.ADMIN_TAG,
+        "et": c.EXECUTION_TAG,
+    },
+    default_sort=_NEWEST_LAST,
+    scope=_PROJECT_DOMAIN,
+)
+"""Documents: the ``executions`` collection (flightdeck_records.executions), carrying the
+launch plan's, workflow's and (single-task runs) task's identity as ``<entity>_<column>``, and
+tags as ``tags: [{key, value}]``. The state filter every listing adds when the request names
+none is the caller's (it applies even with other filters)."""
