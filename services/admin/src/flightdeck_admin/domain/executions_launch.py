@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeAlias
 
-from flyteidl.admin import execution_pb2, launch_plan_pb2, matchable_resource_pb2
+from flyteidl.admin import cluster_assignment_pb2, execution_pb2, launch_plan_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteidl.core import identifier_pb2, literals_pb2
 
@@ -206,9 +206,9 @@ def parent_of(parent: execution_pb2.Execution) -> ParentExecution:
 
 
 def cluster_assignment(
-    requested: matchable_resource_pb2.ClusterAssignment,
-    stored: matchable_resource_pb2.ClusterAssignment | None,
-) -> matchable_resource_pb2.ClusterAssignment:
+    requested: cluster_assignment_pb2.ClusterAssignment,
+    stored: cluster_assignment_pb2.ClusterAssignment | None,
+) -> cluster_assignment_pb2.ClusterAssignment:
     """Step 10: the stored CLUSTER_ASSIGNMENT wins; a request naming another pool is refused."""
     if stored is None or not stored.cluster_pool_name:
         return requested
