@@ -15,7 +15,7 @@ from flyteidl.core import identifier_pb2
 from flightdeck_admin.domain import registration, single_task
 from flightdeck_admin.domain.errors import EntityAlreadyExists
 from flightdeck_admin.service.launch_plans import LaunchPlanStore
-from flightdeck_admin.service.named_entities import name_of
+from flightdeck_admin.service.named_entities import NamedEntityStore, name_of
 from flightdeck_admin.service.workflows import WorkflowStore
 
 RegisterWorkflow = Callable[[workflow_pb2.WorkflowCreateRequest], Awaitable[None]]
@@ -25,23 +25,6 @@ _GENERATED = common_pb2.SYSTEM_GENERATED
 class TaskReader(Protocol):
     async def get(self, task_id: identifier_pb2.Identifier) -> task_pb2.Task:
         """Raises EntityNotFound."""
-
-
-class GeneratedNames(Protocol):
-    async def ensure(
-        self, resource_type: int, entity_id: common_pb2.NamedEntityIdentifier
-    ) -> None: ...
-
-    async def metadata(
-        self, resource_type: int, entity_id: common_pb2.NamedEntityIdentifier
-    ) -> common_pb2.NamedEntityMetadata: ...
-
-    async def save_metadata(
-        self,
-        resource_type: int,
-        entity_id: common_pb2.NamedEntityIdentifier,
-        metadata: common_pb2.NamedEntityMetadata,
-    ) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -58,7 +41,7 @@ class Launchables:
         workflows: WorkflowStore,
         tasks: TaskReader,
         register_workflow: RegisterWorkflow,
-        names: GeneratedNames,
+        names: NamedEntityStore,
     ) -> None:
         self._launch_plans = launch_plans
         self._workflows = workflows
