@@ -20,6 +20,7 @@ from .plan import (
 from .schema import Column, Kind, ListingSchema, Scalar
 from .schemas import (
     ACTIVE_LAUNCH_PLANS,
+    EXECUTIONS,
     LAUNCH_PLAN_IDS,
     LAUNCH_PLANS,
     NAMED_ENTITIES,
@@ -40,6 +41,7 @@ from .tokens import CursorValue, HexId, Start
 
 __all__ = [
     "ACTIVE_LAUNCH_PLANS",
+    "EXECUTIONS",
     "LAUNCH_PLANS",
     "LAUNCH_PLAN_IDS",
     "NAMED_ENTITIES",

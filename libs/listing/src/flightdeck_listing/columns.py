@@ -228,3 +228,87 @@ NODE_EXECUTION_OF_TASK = _joined(
 TASK_OF_TASK_EXECUTION = _joined(
     TASK, {name: name for name in ("project", "domain", "name", "version")}
 )
+
+
+def _denormalized(entity: Mapping[str, Column], prefix: str) -> Mapping[str, Column]:
+    """Another entity's identity columns as an execution document carries them
+    (``launch_plan_name``...); its other columns are unstored."""
+    stored = ("project", "domain", "name", "version")
+    return {
+        name: string(name, f"{prefix}_{name}") if name in stored else unstored(name)
+        for name in entity
+    }
+
+
+_WORKFLOW_PHASES = frozenset(
+    (
+        "UNDEFINED",
+        "QUEUED",
+        "RUNNING",
+        "SUCCEEDING",
+        "SUCCEEDED",
+        "FAILING",
+        "FAILED",
+        "ABORTED",
+        "TIMED_OUT",
+        "ABORTING",
+    )
+)
+
+EXECUTION = columns(
+    unstored("id"),
+    timestamp("created_at"),
+    timestamp("updated_at"),
+    timestamp("deleted_at"),  # never set: nothing is soft-deleted
+    string("execution_project", "project"),
+    string("execution_domain", "domain"),
+    string("execution_name", "name"),
+    unstored("launch_plan_id"),  # SQL foreign keys: filter on launch_plan.<column> instead
+    unstored("workflow_id"),
+    unstored("task_id"),
+    enum_name("phase", _WORKFLOW_PHASES),
+    unstored("closure"),
+    unstored("spec"),
+    timestamp("started_at"),
+    timestamp("execution_created_at"),
+    timestamp("execution_updated_at"),
+    duration("duration"),
+    string("abort_cause"),
+    integer("mode"),
+    unstored("source_execution_id"),
+    unstored("parent_node_execution_id"),
+    string("cluster"),
+    string("inputs_uri"),
+    string("user_inputs_uri"),
+    string("error_kind"),
+    string("error_code"),
+    string("user"),
+    integer("state", default=0),
+    string("launch_entity"),
+)
+
+EXECUTION_LAUNCH_PLAN = _denormalized(LAUNCH_PLAN, "launch_plan")
+EXECUTION_WORKFLOW = _denormalized(WORKFLOW, "workflow")
+EXECUTION_TASK = _denormalized(TASK, "task")
+
+EXECUTION_TAG = columns(
+    unstored("id"),
+    unstored("created_at"),
+    unstored("updated_at"),
+    unstored("deleted_at"),
+    string("execution_project", "project"),
+    string("execution_domain", "domain"),
+    string("execution_name", "name"),
+    string("key", "tags.key"),
+    string("value", "tags.value"),
+)
+"""Tags live in the execution document as ``tags: [{key, value}]``: a tag condition holds when
+any one tag satisfies it."""
+
+ADMIN_TAG = columns(
+    unstored("id"),
+    unstored("created_at"),
+    unstored("updated_at"),
+    unstored("deleted_at"),
+    string("name", "tags.key"),
+)

@@ -174,3 +174,22 @@ TASK_EXECUTIONS = ListingSchema(
     scope=(*_EXECUTION_SCOPE, "node_id"),
     sorts=c.TASK_EXECUTION_SORTS,
 )
+EXECUTIONS = ListingSchema(
+    name="executions",
+    operation="ListExecutions",
+    primary="e",
+    entities={
+        "e": c.EXECUTION,
+        "l": c.EXECUTION_LAUNCH_PLAN,
+        "w": c.EXECUTION_WORKFLOW,
+        "t": c.EXECUTION_TASK,
+        "at": c.ADMIN_TAG,
+        "et": c.EXECUTION_TAG,
+    },
+    default_sort=_NEWEST_LAST,
+    scope=_PROJECT_DOMAIN,
+)
+"""Documents: the ``executions`` collection (flightdeck_records.executions), carrying the
+launch plan's, workflow's and (single-task runs) task's identity as ``<entity>_<column>``, and
+tags as ``tags: [{key, value}]``. The state filter every listing adds when the request names
+none is the caller's (it applies even with other filters)."""

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import os
 from collections.abc import Sequence
+from datetime import timedelta
 
+from aiokafka import AIOKafkaProducer
 from flyteidl.admin import launch_plan_pb2, task_pb2, workflow_pb2
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
@@ -24,14 +29,19 @@ from flightdeck_admin.domain import quantities
 from flightdeck_admin.domain import workflows as domain_workflows
 from flightdeck_admin.domain.build import ControlPlaneVersion
 from flightdeck_admin.domain.compiler import compile_task
+from flightdeck_admin.domain.task_resources import PlatformResources
+from flightdeck_admin.messaging import kafka
 from flightdeck_admin.service.attributes import MatchableAttributes
 from flightdeck_admin.service.description_entities import DescriptionEntities
 from flightdeck_admin.service.execution_data import ExecutionData
 from flightdeck_admin.service.execution_metrics import ExecutionMetrics
-from flightdeck_admin.service.executions import Executions
+from flightdeck_admin.service.executions import Executions, LaunchSettings
+from flightdeck_admin.service.executions_lifecycle import ExecutionLifecycle
 from flightdeck_admin.service.launch_plans import LaunchPlans
+from flightdeck_admin.service.launches import Launchables
 from flightdeck_admin.service.named_entities import NamedEntities
 from flightdeck_admin.service.node_executions import NodeExecutions
+from flightdeck_admin.service.outbox import Checkpoint, Outbox, no_checkpoint
 from flightdeck_admin.service.projects import Projects
 from flightdeck_admin.service.task_executions import TaskExecutions
 from flightdeck_admin.service.tasks import Tasks
@@ -48,6 +58,7 @@ from flightdeck_admin.store import (
     mongo,
     named_entities,
     node_executions,
+    parent_nodes,
     task_executions,
     workflows,
 )
@@ -64,20 +75,32 @@ from flightdeck_storage import ObjectStore, open_store
 SERVICE_NAME = "flightdeck-admin"
 
 
+class _Registration:
+    """The catalog's stores and use cases, which executions launch from."""
+
+    def __init__(self, database: AsyncDatabase, projects: Projects) -> None:
+        self.descriptions = description_entities.MongoDescriptionEntityStore(
+            database[description_entities.COLLECTION]
+        )
+        self.names = named_entities.MongoNamedEntityStore(database[named_entities.COLLECTION])
+        self.tasks = MongoTaskStore(database[TASKS])
+        self.workflows = workflows.MongoWorkflowStore(database[workflows.COLLECTION])
+        self.launch_plans = launch_plans.MongoLaunchPlanStore(
+            database[launch_plans.COLLECTION], database[launch_plans.ACTIVE_COLLECTION]
+        )
+        self.workflow_use_cases = Workflows(
+            self.workflows, self.tasks, self.launch_plans, projects, self.descriptions, self.names
+        )
+
+
 def _registration_apis(
-    database: AsyncDatabase,
-    settings: AdminSettings,
-    projects: Projects,
-    workflow_store: workflows.MongoWorkflowStore,
-    launch_plan_store: launch_plans.MongoLaunchPlanStore,
+    settings: AdminSettings, projects: Projects, registration: _Registration
 ) -> list[object]:
     """Tasks, workflows, launch plans and the records beside them."""
-    descriptions = description_entities.MongoDescriptionEntityStore(
-        database[description_entities.COLLECTION]
-    )
-    names = named_entities.MongoNamedEntityStore(database[named_entities.COLLECTION])
+    descriptions, names = registration.descriptions, registration.names
     limits = {k: quantities.parse(v) for k, v in settings.task_resources.limits.items()}
-    task_store = MongoTaskStore(database[TASKS])
+    task_store, workflow_store = registration.tasks, registration.workflows
+    launch_plan_store = registration.launch_plans
     return [
         TasksApi(
             Tasks(task_store, projects, limits, compile_task, descriptions, names),
@@ -86,7 +109,7 @@ def _registration_apis(
             ),
         ),
         WorkflowsApi(
-            Workflows(workflow_store, task_store, launch_plan_store, projects, descriptions, names),
+            registration.workflow_use_cases,
             VersionedListing(
                 workflow_store,
                 lambda found, token: workflow_pb2.WorkflowList(workflows=found, token=token),
@@ -128,37 +151,88 @@ def _record_apis(
     ]
 
 
+def crash_at(point: str) -> Checkpoint:
+    """Tests only: the process dies at ``point`` as abruptly as a killed one would."""
+    if not point:
+        return no_checkpoint
+
+    def checkpoint(reached: str) -> None:
+        if reached == point:
+            os._exit(75)
+
+    return checkpoint
+
+
+def _execution_apis(
+    database: AsyncDatabase,
+    settings: AdminSettings,
+    projects: Projects,
+    registration: _Registration,
+    attributes: MatchableAttributes,
+    deliveries: Outbox,
+    blobs: ObjectStore,
+) -> ExecutionsApi:
+    store = executions.MongoExecutionStore(database[executions.COLLECTION])
+    launchables = Launchables(
+        registration.launch_plans,
+        registration.workflows,
+        registration.tasks,
+        registration.workflow_use_cases.create,
+        registration.names,
+    )
+    resources = settings.task_resources
+    launch_settings = LaunchSettings(
+        settings.workflow_execution_defaults(),
+        PlatformResources(resources.defaults, resources.limits),
+    )
+    use_cases = Executions(
+        store,
+        launchables,
+        projects,
+        attributes,
+        parent_nodes.MongoParentNodes(database[parent_nodes.COLLECTION]),
+        blobs,
+        deliveries,
+        launch_settings,
+        checkpoint=crash_at(settings.crash_at),
+    )
+    return ExecutionsApi(use_cases, ExecutionLifecycle(store, use_cases, deliveries, blobs))
+
+
+def outbox_of(
+    database: AsyncDatabase, settings: AdminSettings, producer: object, blobs: ObjectStore
+) -> Outbox:
+    return Outbox(
+        executions.MongoExecutionStore(database[executions.COLLECTION]),
+        kafka.KafkaCommandPublisher(producer),  # type: ignore[arg-type]
+        blobs,
+        checkpoint=crash_at(settings.crash_at),
+    )
+
+
 def build_host(
-    settings: AdminSettings, client: AsyncMongoClient, blobs: ObjectStore
+    settings: AdminSettings,
+    client: AsyncMongoClient,
+    blobs: ObjectStore,
+    producer: AIOKafkaProducer,
+    deliveries: Outbox,
 ) -> ServiceHost:
     info = build_info(SERVICE_NAME)
     database = client[settings.mongo.database]
     projects = Projects(MongoProjectStore(database[PROJECTS]), settings.domains)
-    workflow_store = workflows.MongoWorkflowStore(database[workflows.COLLECTION])
-    launch_plan_store = launch_plans.MongoLaunchPlanStore(
-        database[launch_plans.COLLECTION], database[launch_plans.ACTIVE_COLLECTION]
-    )
+    registration = _Registration(database, projects)
     attributes = MatchableAttributes(
         attribute_store.MongoMatchableAttributeStore(database[attribute_store.COLLECTION]),
         projects,
         settings.workflow_execution_defaults(),
     )
-    execution_use_cases = Executions(
-        executions.MongoExecutionStore(database[executions.COLLECTION]),
-        launch_plan_store,
-        workflow_store,
-        projects,
-        attributes,
-        blobs,
-        settings.workflow_execution_defaults(),
-    )
     admin_apis = [
         VersionApi(ControlPlaneVersion(info.version, info.commit, info.built_at)),
         ProjectsApi(projects),
-        *_registration_apis(database, settings, projects, workflow_store, launch_plan_store),
+        *_registration_apis(settings, projects, registration),
         MatchableAttributesApi(attributes),
-        ExecutionsApi(execution_use_cases),
-        *_record_apis(database, blobs, workflow_store),
+        _execution_apis(database, settings, projects, registration, attributes, deliveries, blobs),
+        *_record_apis(database, blobs, registration.workflows),
     ]
     return ServiceHost(
         name=SERVICE_NAME,
@@ -170,18 +244,35 @@ def build_host(
             (services.AGENT_METADATA, None),
             (services.CACHE, None),
         ],
-        probes={"mongo": lambda: mongo.ping(client), "object_store": blobs.ping},
-        connectors={"mongo indexes": lambda: indexes.apply(database)},
+        probes={
+            "mongo": lambda: mongo.ping(client),
+            "object_store": blobs.ping,
+            "kafka": lambda: kafka.ping(producer),
+        },
+        connectors={"mongo indexes": lambda: indexes.apply(database), "kafka": producer.start},
         health_names=["flyteadmin"],
     )
 
 
 async def serve(settings: AdminSettings) -> None:
+    """The outbox relay runs beside the host: at start-up, then every interval."""
     client = mongo.connect(settings.mongo, SERVICE_NAME)
     blobs = await open_store(settings.storage)
+    producer = kafka.producer(settings.kafka)
+    deliveries = outbox_of(client[settings.mongo.database], settings, producer, blobs)
+    relay = asyncio.create_task(
+        deliveries.relay_forever(
+            timedelta(seconds=settings.outbox.relay_interval_seconds),
+            timedelta(seconds=settings.outbox.relay_grace_seconds),
+        )
+    )
     try:
-        await build_host(settings, client, blobs).run_until_signalled()
+        await build_host(settings, client, blobs, producer, deliveries).run_until_signalled()
     finally:
+        relay.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await relay
+        await producer.stop()
         await blobs.close()
         await client.close()
 

@@ -4,7 +4,12 @@ from flyteidl.admin import matchable_resource_pb2
 from pydantic import BaseModel, Field
 from pydantic_settings import SettingsConfigDict
 
-from flightdeck_platform.settings import MongoSettings, ServerSettings, ServiceSettings
+from flightdeck_platform.settings import (
+    KafkaSettings,
+    MongoSettings,
+    ServerSettings,
+    ServiceSettings,
+)
 from flightdeck_storage import StorageConfig
 
 
@@ -18,6 +23,15 @@ class TaskResourceSettings(BaseModel):
     )
 
 
+class OutboxSettings(BaseModel):
+    relay_interval_seconds: float = Field(
+        10.0, description="How often the relay looks for messages a crash left unpublished."
+    )
+    relay_grace_seconds: float = Field(
+        5.0, description="Age before the relay takes over a message from its creating request."
+    )
+
+
 class AdminSettings(ServiceSettings):
     """Environment prefix ``FLIGHTDECK_ADMIN_``; sections nest with ``__``."""
 
@@ -28,6 +42,13 @@ class AdminSettings(ServiceSettings):
     server: ServerSettings = ServerSettings(grpc_port=8181, http_port=8180)
     mongo: MongoSettings = MongoSettings()
     storage: StorageConfig = StorageConfig()
+    kafka: KafkaSettings = KafkaSettings(client_id="flightdeck-admin")
+    outbox: OutboxSettings = OutboxSettings()
+    crash_at: str = Field(
+        "",
+        description="Tests only: exit the process abruptly at this outbox checkpoint "
+        "('after_insert' or 'after_publish') to prove that the relay recovers.",
+    )
     task_resources: TaskResourceSettings = TaskResourceSettings()
     max_parallelism: int = Field(25, description="Default max parallelism of an execution.")
     domains: list[str] = Field(

@@ -1,20 +1,24 @@
+"""The ExecutionStore contract, run against the in-memory fake and real FerretDB: unique names,
+the outbox (pending, clear), TerminateExecution's guarded update, state updates, listing."""
+
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from flyteidl.admin import execution_pb2
+from flyteidl.admin import common_pb2, execution_pb2
 from flyteidl.core import identifier_pb2
 
+from flightdeck_admin.domain import outbox
 from flightdeck_admin.domain.errors import EntityAlreadyExists, EntityNotFound
-from flightdeck_admin.domain.executions_launch import (
-    EXECUTION_CREATED,
-    ExecutionRecord,
-    OutboxMessage,
-)
+from flightdeck_admin.domain.executions_launch import ExecutionRecord
 from flightdeck_admin.store.executions import COLLECTION, MongoExecutionStore
 from flightdeck_admin.store.executions_memory import InMemoryExecutionStore
+from flightdeck_records import executions as records
+
+NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
 def _id(name: str = "run1", project: str = "p") -> identifier_pb2.WorkflowExecutionIdentifier:
@@ -24,40 +28,39 @@ def _id(name: str = "run1", project: str = "p") -> identifier_pb2.WorkflowExecut
 
 
 def _record(
-    name: str = "run1", inputs_uri: str = "file:///i", project: str = "p"
+    name: str = "run1", inputs_uri: str = "file:///i", project: str = "p", tags: tuple = ()
 ) -> ExecutionRecord:
     execution = execution_pb2.Execution(id=_id(name, project))
     execution.spec.labels.values["team.example.com/owner"] = "ml"
+    execution.spec.tags.extend(tags)
     execution.spec.launch_plan.name = "lp"
-    execution.closure.created_at.FromSeconds(1_700_000_000)
+    execution.closure.created_at.FromDatetime(NOW)
     execution.closure.workflow_id.name = "wf"
-    return ExecutionRecord(
-        execution,
-        inputs_uri,
-        "file:///u",
-        (OutboxMessage(EXECUTION_CREATED, _id(name, project), inputs_uri),),
-    )
+    launch = outbox.Launch(execution.spec.launch_plan, inputs_uri, "file:///w", ())
+    message = outbox.execution_created(execution, launch, NOW)
+    return ExecutionRecord(execution, inputs_uri, "file:///u", (message,))
 
 
 class ExecutionStoreContract:
     """What every ExecutionStore must do; subclasses supply the backend."""
 
     async def test_insert_then_get_returns_the_record(self, store: Any) -> None:
-        await store.insert(_record())
+        await store.insert(_record(), NOW)
         stored = await store.get(_id())
         assert stored == _record()
         assert dict(stored.execution.spec.labels.values) == {"team.example.com/owner": "ml"}
-        assert stored.pending_messages[0].kind == EXECUTION_CREATED
+        assert stored.pending_messages[0].kind == outbox.EXECUTION_CREATED
+        assert await store.phase(_id()) == "UNDEFINED"
 
     async def test_a_taken_name_already_exists_and_keeps_the_first(self, store: Any) -> None:
-        await store.insert(_record())
+        await store.insert(_record(), NOW)
         with pytest.raises(EntityAlreadyExists, match="already exists"):
-            await store.insert(_record(inputs_uri="file:///other"))
+            await store.insert(_record(inputs_uri="file:///other"), NOW)
         assert (await store.get(_id())).inputs_uri == "file:///i"
 
     async def test_concurrent_inserts_of_one_name_admit_exactly_one(self, store: Any) -> None:
         results = await asyncio.gather(
-            *(store.insert(_record(inputs_uri=f"file:///{n}")) for n in range(5)),
+            *(store.insert(_record(inputs_uri=f"file:///{n}"), NOW) for n in range(5)),
             return_exceptions=True,
         )
         assert sum(r is None for r in results) == 1
@@ -66,13 +69,63 @@ class ExecutionStoreContract:
     async def test_the_same_name_in_another_project_is_a_different_execution(
         self, store: Any
     ) -> None:
-        await store.insert(_record())
-        await store.insert(_record(project="q"))
+        await store.insert(_record(), NOW)
+        await store.insert(_record(project="q"), NOW)
         assert (await store.get(_id(project="q"))).execution.id.project == "q"
 
     async def test_get_of_an_unknown_execution_is_not_found(self, store: Any) -> None:
         with pytest.raises(EntityNotFound, match="missing entity of type execution"):
             await store.get(_id("absent"))
+
+    async def test_pending_messages_until_cleared(self, store: Any) -> None:
+        await store.insert(_record("a"), NOW)
+        await store.insert(_record("b"), NOW)
+        assert await store.pending(NOW, 10) == [], "younger than the cut-off"
+        due = await store.pending(NOW + timedelta(seconds=1), 10)
+        assert sorted(r.execution.id.name for r in due) == ["a", "b"]
+        await store.clear(_id("a"), due[0].pending_messages[0].message_id)
+        remaining = await store.pending(NOW + timedelta(seconds=1), 10)
+        assert [r.execution.id.name for r in remaining] == ["b"]
+        assert (await store.get(_id("a"))).pending_messages == ()
+
+    async def test_abort_is_recorded_with_its_message_unless_terminal(self, store: Any) -> None:
+        await store.insert(_record(), NOW)
+        abort = execution_pb2.AbortMetadata(cause="stop")
+        message = outbox.termination_requested(_id(), abort, NOW)
+        assert await store.request_abort(_id(), abort, message, NOW)
+        assert await store.phase(_id()) == "ABORTING"
+        stored = await store.get(_id())
+        assert stored.execution.closure.abort_metadata.cause == "stop"
+        assert [m.kind for m in stored.pending_messages][-1] == outbox.TERMINATION_REQUESTED
+        assert await store.request_abort(_id(), abort, message, NOW), "again while ABORTING"
+        assert not await store.request_abort(_id("absent"), abort, message, NOW)
+
+    async def test_state_updates_are_recorded(self, store: Any) -> None:
+        await store.insert(_record(), NOW)
+        change = execution_pb2.ExecutionStateChangeDetails(state=execution_pb2.EXECUTION_ARCHIVED)
+        await store.update_state(_id(), change, NOW)
+        stored = await store.get(_id())
+        assert stored.execution.closure.state_change_details.state == 1
+        with pytest.raises(EntityNotFound):
+            await store.update_state(_id("absent"), change, NOW)
+
+    async def test_listing_filters_pages_and_counts(self, store: Any) -> None:
+        for n in range(5):
+            await store.insert(_record(f"r{n}"), NOW + timedelta(seconds=n))
+        request = common_pb2.ResourceListRequest(limit=2)
+        request.id.project, request.id.domain = "p", "development"
+        names: list[str] = []
+        while True:
+            page, token = await store.list_page(request, "eq(state,0)")
+            names += [e.id.name for e in page]
+            if not token:
+                break
+            request.token = token
+        assert names == ["r0", "r1", "r2", "r3", "r4"], "oldest first by default"
+        request.token = ""
+        found, _ = await store.list_page(request, "eq(phase,UNDEFINED)+eq(execution_name,r2)")
+        assert [e.id.name for e in found] == ["r2"]
+        assert await store.count_active("p", "development", "lp") == 0
 
 
 class TestInMemoryExecutionStore(ExecutionStoreContract):
@@ -86,3 +139,14 @@ class TestMongoExecutionStore(ExecutionStoreContract):
     @pytest.fixture
     def store(self, mongo_database: Any) -> MongoExecutionStore:
         return MongoExecutionStore(mongo_database[COLLECTION])
+
+    async def test_tag_and_label_filters(self, store: Any) -> None:
+        await store.insert(_record("tagged", tags=("nightly",)), NOW)
+        await store.insert(_record("plain"), NOW)
+        request = common_pb2.ResourceListRequest(limit=10)
+        request.id.project, request.id.domain = "p", "development"
+        found, _ = await store.list_page(request, "eq(execution_tag.key,nightly)")
+        assert [e.id.name for e in found] == ["tagged"]
+        found, _ = await store.list_page(request, "eq(admin_tag.name,team.example.com/owner)")
+        assert {e.id.name for e in found} == {"tagged", "plain"}
+        assert records.TERMINAL_PHASES

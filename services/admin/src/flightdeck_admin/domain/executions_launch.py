@@ -1,13 +1,14 @@
-"""CreateExecution's pure steps besides inputs and names (admin.md §3.1 steps 0, 1, 7, 9, 14;
-§6.3): request checks, the execution config a launch resolves, and the record that is stored."""
+"""CreateExecution's pure steps besides inputs and names (admin.md §3.1 steps 0, 1, 7, 9 to 12,
+14; §6.3): request checks, the execution config a launch resolves, and the record that is stored."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeAlias
 
-from flyteidl.admin import execution_pb2, launch_plan_pb2
+from flyteidl.admin import cluster_assignment_pb2, execution_pb2, launch_plan_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteidl.core import identifier_pb2, literals_pb2
 
@@ -24,25 +25,13 @@ from flightdeck_admin.domain.errors import (
 )
 from flightdeck_admin.domain.executions import validate_name
 from flightdeck_admin.domain.identifiers import type_name
-from flightdeck_platform import faults
+from flightdeck_admin.domain.launch_plans import validate_notifications
+from flightdeck_admin.domain.outbox import OutboxMessage
+from flightdeck_admin.domain.projects import validate_labels
 from flightdeck_typecheck import compact_text
 
-EXECUTION_CREATED = "ExecutionCreated"
 _ID_PARTS = ("project", "domain", "name", "version")
-
-
-class SingleTaskLaunchUnsupported(faults.Unimplemented):
-    """Launching a task directly (admin.md §3.2) is not built yet."""
-
-
-@dataclass(frozen=True)
-class OutboxMessage:
-    """A message owed to the executors, written in the same document as the execution so that
-    the record and the message never diverge; a publisher drains it later."""
-
-    kind: str
-    execution_id: identifier_pb2.WorkflowExecutionIdentifier
-    inputs_uri: str
+LegacyAuth: TypeAlias = execution_pb2.ExecutionSpec | launch_plan_pb2.LaunchPlanSpec
 
 
 @dataclass(frozen=True)
@@ -53,6 +42,15 @@ class ExecutionRecord:
     inputs_uri: str = ""
     user_inputs_uri: str = ""
     pending_messages: tuple[OutboxMessage, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class ParentExecution:
+    """What a child execution inherits from the execution that launched it (step 7)."""
+
+    principal: str
+    nesting: int
+    cluster_label: str
 
 
 def execution_not_found(execution_id: identifier_pb2.WorkflowExecutionIdentifier) -> EntityNotFound:
@@ -86,6 +84,8 @@ def validate_create(request: execution_pb2.ExecutionCreateRequest) -> None:
         raise MissingField("spec")
     _validate_launch_entity(request.spec.launch_plan)
     _validate_literals(user_inputs(request))
+    validate_notifications(request.spec.notifications.notifications)
+    validate_labels(dict(request.spec.labels.values), "labels")
 
 
 def require_execution_id(execution_id: identifier_pb2.WorkflowExecutionIdentifier) -> None:
@@ -98,9 +98,7 @@ def _validate_launch_entity(entity: identifier_pb2.Identifier) -> None:
     for part in _ID_PARTS:
         if not getattr(entity, part):
             raise MissingField(f"launch_plan.{part}")
-    if entity.resource_type == identifier_pb2.TASK:
-        raise SingleTaskLaunchUnsupported("launching a single task is not supported yet")
-    if entity.resource_type != identifier_pb2.LAUNCH_PLAN:
+    if entity.resource_type not in (identifier_pb2.LAUNCH_PLAN, identifier_pb2.TASK):
         raise InvalidField(
             "launch_plan.resource_type",
             f"{type_name(entity.resource_type)} cannot be launched; expected LAUNCH_PLAN or TASK",
@@ -117,7 +115,7 @@ def _validate_literals(inputs: literals_pb2.LiteralMap) -> None:
 
 def resolve_config(
     layers: Sequence[ExecutionConfigLayer],
-    legacy_auth: Sequence[execution_pb2.ExecutionSpec | launch_plan_pb2.LaunchPlanSpec],
+    legacy_auth: Sequence[LegacyAuth],
 ) -> WorkflowExecutionConfig:
     """§6.3: first set value wins over the layers; the legacy auth role fills an unnamed
     run_as; afterwards run_as always exists."""
@@ -134,9 +132,30 @@ def resolve_config(
     return config
 
 
+@dataclass(frozen=True)
+class LaunchSource:
+    """The launch plan's contributions to the stored spec; a single-task launch has none."""
+
+    labels: Mapping[str, str]
+    annotations: Mapping[str, str]
+    notifications: Sequence[object]
+    single_task: bool = False
+
+    @staticmethod
+    def of(launch_plan: launch_plan_pb2.LaunchPlan, single_task: bool) -> LaunchSource:
+        if single_task:
+            return LaunchSource({}, {}, (), single_task=True)
+        spec = launch_plan.spec
+        return LaunchSource(
+            dict(spec.labels.values),
+            dict(spec.annotations.values),
+            tuple(spec.entity_metadata.notifications),
+        )
+
+
 def stored_spec(
     request: execution_pb2.ExecutionCreateRequest,
-    launch_plan: launch_plan_pb2.LaunchPlan,
+    source: LaunchSource,
     config: WorkflowExecutionConfig,
     namespace: str,
 ) -> execution_pb2.ExecutionSpec:
@@ -144,21 +163,77 @@ def stored_spec(
     spec = execution_pb2.ExecutionSpec()
     spec.CopyFrom(request.spec)
     spec.ClearField("inputs")
+    spec.metadata.principal = ""  # the authenticated user: nobody, without authentication
     spec.metadata.system_metadata.namespace = namespace
     spec.security_context.CopyFrom(config.security_context)
-    spec.max_parallelism = config.max_parallelism
+    spec.max_parallelism = 0 if source.single_task else config.max_parallelism
     spec.raw_output_data_config.CopyFrom(config.raw_output_data_config)
-    spec.labels.CopyFrom(config.labels if config.labels.values else launch_plan.spec.labels)
-    annotations = config.annotations
-    spec.annotations.CopyFrom(annotations if annotations.values else launch_plan.spec.annotations)
+    _replace_map(spec.labels.values, config.labels.values or source.labels)
+    _replace_map(spec.annotations.values, config.annotations.values or source.annotations)
     if config.HasField("interruptible"):
         spec.interruptible.CopyFrom(config.interruptible)
     spec.overwrite_cache = config.overwrite_cache
     spec.envs.CopyFrom(config.envs)
     if not request.spec.notifications.notifications and not request.spec.disable_all:
-        notifications = launch_plan.spec.entity_metadata.notifications
-        spec.notifications.notifications.extend(notifications)
+        spec.notifications.notifications.extend(source.notifications)  # type: ignore[arg-type]
     return spec
+
+
+def _replace_map(target: object, values: Mapping[str, str]) -> None:
+    target.clear()  # type: ignore[attr-defined]
+    target.update(values)  # type: ignore[attr-defined]
+
+
+def add_project_labels(spec: execution_pb2.ExecutionSpec, labels: Mapping[str, str]) -> None:
+    """Step 9: the project's labels fill the keys the execution does not set."""
+    for key, value in labels.items():
+        spec.labels.values.setdefault(key, value)
+
+
+def inherit(spec: execution_pb2.ExecutionSpec, parent: ParentExecution) -> None:
+    """Step 7: a child runs as its parent's user, one level deeper, on its cluster label."""
+    spec.metadata.principal = parent.principal
+    spec.metadata.nesting = parent.nesting + 1
+    if parent.cluster_label and not spec.execution_cluster_label.value:
+        spec.execution_cluster_label.value = parent.cluster_label
+
+
+def parent_of(parent: execution_pb2.Execution) -> ParentExecution:
+    metadata = parent.spec.metadata
+    return ParentExecution(
+        metadata.principal, metadata.nesting, parent.spec.execution_cluster_label.value
+    )
+
+
+def cluster_assignment(
+    requested: cluster_assignment_pb2.ClusterAssignment,
+    stored: cluster_assignment_pb2.ClusterAssignment | None,
+) -> cluster_assignment_pb2.ClusterAssignment:
+    """Step 10: the stored CLUSTER_ASSIGNMENT wins; a request naming another pool is refused."""
+    if stored is None or not stored.cluster_pool_name:
+        return requested
+    if requested.cluster_pool_name and requested.cluster_pool_name != stored.cluster_pool_name:
+        raise InvalidField(
+            "cluster_assignment",
+            f"execution with project-domain cluster pool {stored.cluster_pool_name!r} cannot "
+            f"run on pool {requested.cluster_pool_name!r}",
+        )
+    return stored
+
+
+class ConcurrencyLimitReached(EntityAlreadyExists):
+    """Step 12: SKIP policy with as many QUEUED or RUNNING executions as allowed."""
+
+
+def check_concurrency(policy: launch_plan_pb2.ConcurrencyPolicy, running: int) -> None:
+    if (
+        policy.max
+        and running >= policy.max
+        and policy.behavior == launch_plan_pb2.CONCURRENCY_LIMIT_BEHAVIOR_SKIP
+    ):
+        raise ConcurrencyLimitReached(
+            f"concurrency limit ({policy.max}) reached for launch plan; execution skipped"
+        )
 
 
 def new_execution(

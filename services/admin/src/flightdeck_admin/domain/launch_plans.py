@@ -3,6 +3,8 @@ expected inputs, schedules and notifications."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flyteidl.admin import common_pb2, launch_plan_pb2, schedule_pb2
 from flyteidl.core import execution_pb2, interface_pb2, literals_pb2, types_pb2
 
@@ -34,7 +36,11 @@ def validate_spec(spec: launch_plan_pb2.LaunchPlanSpec) -> None:
         raise InvalidField(
             "entity_metadata.launch_conditions", "launch conditions are not supported"
         )
-    for notification in spec.entity_metadata.notifications:
+    validate_notifications(spec.entity_metadata.notifications)
+
+
+def validate_notifications(notifications: Iterable[common_pb2.Notification]) -> None:
+    for notification in notifications:
         _validate_notification(notification)
 
 

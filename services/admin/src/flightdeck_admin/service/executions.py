@@ -1,138 +1,268 @@
-"""Execution use cases: CreateExecution on the launch-plan path (admin.md §3.1) and GetExecution
-(§3.5); GetExecutionData lives with the other data reads (service/execution_data.py)."""
+"""Execution use cases: CreateExecution (admin.md §3.1, §3.2) and GetExecution (§3.5);
+GetExecutionData lives with the other data reads (service/execution_data.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol, TypeAlias
 
-from flyteidl.admin import execution_pb2, launch_plan_pb2
+from flyteidl.admin import common_pb2, execution_pb2, project_pb2
 from flyteidl.core import identifier_pb2, literals_pb2
 
-from flightdeck_admin.domain import executions, executions_launch
+from flightdeck_admin.domain import executions, executions_launch, outbox
 from flightdeck_admin.domain.attributes import (
     AttributeKey,
     ExecutionConfigLayer,
     MatchableRecord,
     MatchableResource,
+    MatchingAttributes,
     WorkflowExecutionConfig,
 )
 from flightdeck_admin.domain.errors import EntityNotFound
-from flightdeck_admin.domain.executions_launch import EXECUTION_CREATED, ExecutionRecord
-from flightdeck_admin.service.launch_plans import LaunchPlanStore
-from flightdeck_admin.service.workflows import WorkflowStore
-from flightdeck_storage import ObjectStore, layout, literals
+from flightdeck_admin.domain.executions_launch import ExecutionRecord, LaunchSource
+from flightdeck_admin.domain.task_resources import PlatformResources, with_platform_resources
+from flightdeck_admin.service.launches import Launchable, Launchables
+from flightdeck_admin.service.outbox import Checkpoint, Outbox, no_checkpoint
+from flightdeck_storage import ObjectStore, layout
 
 ExecutionId: TypeAlias = identifier_pb2.WorkflowExecutionIdentifier
 
 
 class ExecutionStore(Protocol):
-    async def insert(self, record: ExecutionRecord) -> None:
+    async def insert(self, record: ExecutionRecord, now: datetime) -> None:
         """Raises EntityAlreadyExists when (project, domain, name) is taken; nothing is written
         then."""
 
     async def get(self, execution_id: ExecutionId) -> ExecutionRecord:
         """Raises EntityNotFound."""
 
+    async def phase(self, execution_id: ExecutionId) -> str:
+        """The phase's name; raises EntityNotFound."""
 
-class LaunchGate(Protocol):
+    async def request_abort(
+        self,
+        execution_id: ExecutionId,
+        abort: execution_pb2.AbortMetadata,
+        message: outbox.OutboxMessage,
+        now: datetime,
+    ) -> bool:
+        """ABORTING + abort metadata + the message, unless terminal (then False)."""
+
+    async def update_state(
+        self,
+        execution_id: ExecutionId,
+        change: execution_pb2.ExecutionStateChangeDetails,
+        now: datetime,
+    ) -> None:
+        """Raises EntityNotFound."""
+
+    async def count_active(self, project: str, domain: str, launch_plan: str) -> int: ...
+
+    async def list_page(
+        self, request: common_pb2.ResourceListRequest, filters: str
+    ) -> tuple[list[execution_pb2.Execution], str]: ...
+
+
+class ProjectReader(Protocol):
     async def require_active(self, project_id: str, domain: str) -> None: ...
+
+    async def get(self, project_id: str) -> project_pb2.Project: ...
 
 
 class AttributeResolver(Protocol):
     async def effective(self, query: AttributeKey) -> MatchableRecord: ...
 
 
+class ParentNodes(Protocol):
+    async def exists(self, node_execution_id: identifier_pb2.NodeExecutionIdentifier) -> bool: ...
+
+
+@dataclass(frozen=True)
+class LaunchSettings:
+    defaults: WorkflowExecutionConfig
+    platform_resources: PlatformResources = field(default_factory=lambda: PlatformResources({}, {}))
+
+
 class Executions:
     def __init__(
         self,
         store: ExecutionStore,
-        launch_plans: LaunchPlanStore,
-        workflows: WorkflowStore,
-        projects: LaunchGate,
+        launchables: Launchables,
+        projects: ProjectReader,
         attributes: AttributeResolver,
+        parents: ParentNodes,
         blobs: ObjectStore,
-        defaults: WorkflowExecutionConfig,
+        deliveries: Outbox,
+        settings: LaunchSettings,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        checkpoint: Checkpoint = no_checkpoint,
     ) -> None:
         self._store = store
-        self._launch_plans = launch_plans
-        self._workflows = workflows
+        self._launchables = launchables
         self._projects = projects
         self._attributes = attributes
+        self._parents = parents
         self._blobs = blobs
-        self._defaults = defaults
+        self._outbox = deliveries
+        self._settings = settings
         self._clock = clock
+        self._checkpoint = checkpoint
 
-    async def create(self, request: execution_pb2.ExecutionCreateRequest) -> ExecutionId:
+    async def create(
+        self,
+        request: execution_pb2.ExecutionCreateRequest,
+        recovery_source: ExecutionId | None = None,
+    ) -> ExecutionId:
         executions_launch.validate_create(request)
         await self._projects.require_active(request.project, request.domain)
-        launch_plan = await self._launch_plans.get(request.spec.launch_plan)
+        launch = await self._launchables.resolve(request)
         user = executions_launch.user_inputs(request)
-        merged = executions.merge_inputs(
-            user, launch_plan.spec.fixed_inputs, launch_plan.closure.expected_inputs
-        )
-        workflow = await self._workflows.get(launch_plan.spec.workflow_id)
+        plan = launch.launch_plan
+        merged = executions.merge_inputs(user, plan.spec.fixed_inputs, plan.closure.expected_inputs)
         execution_id = ExecutionId(
             project=request.project,
             domain=request.domain,
             name=request.name or executions.generate_name(),
         )
-        await self._refuse_taken(execution_id)
-        inputs_uri = await self._offload(execution_id, "inputs", merged)
-        user_inputs_uri = await self._offload(execution_id, "user_inputs", user)
-        config = await self._config(request, launch_plan)
-        namespace = f"{request.project}-{request.domain}"
-        spec = executions_launch.stored_spec(request, launch_plan, config, namespace)
-        execution = executions_launch.new_execution(execution_id, spec, workflow.id, self._clock())
-        created = executions_launch.OutboxMessage(EXECUTION_CREATED, execution_id, inputs_uri)
-        await self._store.insert(
-            ExecutionRecord(execution, inputs_uri, user_inputs_uri, (created,))
+        spec = await self._spec(request, launch)
+        await self._check_concurrency(request, launch)
+        now = self._clock()
+        execution = executions_launch.new_execution(execution_id, spec, launch.workflow.id, now)
+        details = await self._launch_details(execution, launch, merged, user, recovery_source)
+        record = ExecutionRecord(
+            execution,
+            details.inputs_uri,
+            self._blobs.native_url(self._key(execution_id, "user_inputs")),
+            (outbox.execution_created(execution, details, now),),
         )
+        await self._store.insert(record, now)
+        self._checkpoint("after_insert")
+        await self._outbox.try_deliver(execution_id, record.pending_messages)
         return execution_id
+
+    async def _spec(
+        self, request: execution_pb2.ExecutionCreateRequest, launch: Launchable
+    ) -> execution_pb2.ExecutionSpec:
+        """Steps 7 and 9 to 11: the stored spec with its config, labels, parent and cluster."""
+        config = await self._config(request, launch)
+        namespace = f"{request.project}-{request.domain}"
+        source = LaunchSource.of(launch.launch_plan, launch.single_task)
+        spec = executions_launch.stored_spec(request, source, config, namespace)
+        project = await self._projects.get(request.project)
+        executions_launch.add_project_labels(spec, dict(project.labels.values))
+        if request.spec.metadata.HasField("parent_node_execution"):
+            parent = await self._parent(request.spec.metadata.parent_node_execution)
+            executions_launch.inherit(spec, parent)
+        stored = await self._attribute(
+            AttributeKey(MatchableResource.CLUSTER_ASSIGNMENT, request.project, request.domain)
+        )
+        assignment = executions_launch.cluster_assignment(
+            request.spec.cluster_assignment, stored.cluster_assignment if stored else None
+        )
+        if assignment.cluster_pool_name:
+            spec.cluster_assignment.CopyFrom(assignment)
+        return spec
+
+    async def _parent(
+        self, node_execution_id: identifier_pb2.NodeExecutionIdentifier
+    ) -> executions_launch.ParentExecution:
+        if not await self._parents.exists(node_execution_id):
+            raise EntityNotFound(
+                f"parent node execution {node_execution_id.node_id} of execution "
+                f"{node_execution_id.execution_id.name} not found"
+            )
+        parent = await self._store.get(node_execution_id.execution_id)
+        return executions_launch.parent_of(parent.execution)
+
+    async def _check_concurrency(
+        self, request: execution_pb2.ExecutionCreateRequest, launch: Launchable
+    ) -> None:
+        spec = launch.launch_plan.spec
+        if launch.single_task or not spec.HasField("concurrency_policy"):
+            return
+        running = await self._store.count_active(
+            request.project, request.domain, launch.launch_plan.id.name
+        )
+        executions_launch.check_concurrency(spec.concurrency_policy, running)
+
+    async def _launch_details(
+        self,
+        execution: execution_pb2.Execution,
+        launch: Launchable,
+        merged: literals_pb2.LiteralMap,
+        user: literals_pb2.LiteralMap,
+        recovery_source: ExecutionId | None,
+    ) -> outbox.Launch:
+        """The blobs the executor reads. Only the name's winner ever writes them (after its
+        insert, as part of delivering its message), so a loser cannot clobber its inputs."""
+        execution_id = execution.id
+        closure = with_platform_resources(launch.workflow.closure, await self._resources(launch))
+        keys = {item: self._key(execution_id, item) for item in _BLOBS}
+        blobs = (
+            outbox.Blob(keys["inputs"], merged.SerializeToString()),
+            outbox.Blob(keys["user_inputs"], user.SerializeToString()),
+            outbox.Blob(keys["workflow_closure"], closure.SerializeToString()),
+        )
+        return outbox.Launch(
+            launch_entity=execution.spec.launch_plan,
+            inputs_uri=self._blobs.native_url(keys["inputs"]),
+            compiled_workflow_uri=self._blobs.native_url(keys["workflow_closure"]),
+            blobs=blobs,
+            recovery_source=recovery_source,
+        )
+
+    async def _resources(self, launch: Launchable) -> PlatformResources:
+        workflow_id = launch.workflow.id
+        stored = await self._attribute(
+            AttributeKey(
+                MatchableResource.TASK_RESOURCE,
+                workflow_id.project,
+                workflow_id.domain,
+                workflow_id.name,
+            )
+        )
+        attributes = stored.task_resource_attributes if stored else None
+        return self._settings.platform_resources.overridden_by(attributes)
+
+    async def _attribute(self, key: AttributeKey) -> MatchingAttributes | None:
+        try:
+            return (await self._attributes.effective(key)).attributes
+        except EntityNotFound:
+            return None
+
+    @staticmethod
+    def _key(execution_id: ExecutionId, item: str) -> str:
+        return layout.execution_data(
+            execution_id.project, execution_id.domain, execution_id.name, item
+        )
 
     async def get(self, execution_id: ExecutionId) -> execution_pb2.Execution:
         executions_launch.require_execution_id(execution_id)
         return (await self._store.get(execution_id)).execution
 
-    async def _refuse_taken(self, execution_id: ExecutionId) -> None:
-        """Checked before the blobs are written so that a plain retry of a taken name cannot
-        overwrite the stored execution's inputs; the unique index still decides a race."""
-        try:
-            await self._store.get(execution_id)
-        except EntityNotFound:
-            return
-        raise executions_launch.execution_exists(execution_id)
-
-    async def _offload(
-        self, execution_id: ExecutionId, item: str, inputs: literals_pb2.LiteralMap
-    ) -> str:
-        key = layout.execution_data(
-            execution_id.project, execution_id.domain, execution_id.name, item
-        )
-        await literals.write_literal_map(self._blobs, key, inputs)
-        return self._blobs.native_url(key)
-
     async def _config(
-        self,
-        request: execution_pb2.ExecutionCreateRequest,
-        launch_plan: launch_plan_pb2.LaunchPlan,
+        self, request: execution_pb2.ExecutionCreateRequest, launch: Launchable
     ) -> WorkflowExecutionConfig:
-        """Request, launch plan, workflow-level then project-level matchable configs, defaults."""
-        workflow_name = launch_plan.spec.workflow_id.name
-        layers: list[ExecutionConfigLayer] = [request.spec, launch_plan.spec]
+        """Request, launch plan (none for a task), workflow-level then project-level matchable
+        configs, defaults (admin.md §6.3)."""
+        workflow_name = launch.workflow.id.name
+        layers: list[ExecutionConfigLayer] = [request.spec]
+        legacy: list[executions_launch.LegacyAuth] = [request.spec]
+        if not launch.single_task:
+            layers.append(launch.launch_plan.spec)
+            legacy.append(launch.launch_plan.spec)
         for key in (
             AttributeKey(_WEC, request.project, request.domain, workflow_name),
             AttributeKey(_WEC, request.project),
         ):
-            try:
-                record = await self._attributes.effective(key)
-            except EntityNotFound:
-                continue
-            layers.append(record.attributes.workflow_execution_config)
-        layers.append(self._defaults)
-        return executions_launch.resolve_config(layers, [request.spec, launch_plan.spec])
+            stored = await self._attribute(key)
+            if stored is not None:
+                layers.append(stored.workflow_execution_config)
+        layers.append(self._settings.defaults)
+        return executions_launch.resolve_config(layers, legacy)
 
 
 _WEC = MatchableResource.WORKFLOW_EXECUTION_CONFIG
+_BLOBS = ("inputs", "user_inputs", "workflow_closure")

@@ -1,104 +1,271 @@
-"""Executions in MongoDB: one document per execution, unique by (project, domain, name), holding
-the serialized ``admin.Execution``, the input blob URIs and the outbox of owed messages.
+"""Executions in MongoDB: one document per execution (``flightdeck_records.executions``), unique
+by (project, domain, name), holding the serialized ``admin.Execution`` as accepted, the input
+blob URIs, the listing columns and the outbox of messages owed to the executors.
 
 The unique index is what makes a duplicate name lose: inserts are the one race-safe primitive
-on FerretDB 1.24 (filtered updates are not atomic there)."""
+on FerretDB 1.24. Its filtered updates are not atomic, so TerminateExecution's "not terminal"
+guard narrows, but cannot close, the window in which an event finishing the execution lands in
+between."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any, TypeAlias
 
-from flyteidl.admin import execution_pb2
+from flyteidl.admin import common_pb2, execution_pb2
 from flyteidl.core import identifier_pb2
 from pymongo import IndexModel
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
+import flightdeck_listing as listing
+from flightdeck_admin.domain import single_task
 from flightdeck_admin.domain.executions_launch import (
     ExecutionRecord,
-    OutboxMessage,
     execution_exists,
     execution_not_found,
 )
-from flightdeck_admin.store.documents import blob_of, key_value_list, message_from
+from flightdeck_admin.domain.outbox import Blob, OutboxMessage
+from flightdeck_admin.store.documents import blob_of, key_value_list
+from flightdeck_admin.store.listing import Page, list_request
+from flightdeck_records import executions as records
+from flightdeck_records.documents import moment
 
-COLLECTION = "executions"
+COLLECTION = records.COLLECTION
+PENDING_MESSAGES = "pending_messages"
+PENDING = "pending"
+"""True while ``pending_messages`` may hold something: the relay's indexed entry point."""
+INPUTS_URI, USER_INPUTS_URI = "inputs_uri", "user_inputs_uri"
 INDEXES = [
-    IndexModel([("project", 1), ("domain", 1), ("name", 1)], unique=True, name="execution_name"),
-    IndexModel([("pending", 1)], name="execution_outbox"),
+    IndexModel(
+        [(records.PROJECT, 1), (records.DOMAIN, 1), (records.NAME, 1)],
+        unique=True,
+        name="execution_name",
+    ),
+    IndexModel([(PENDING, 1)], name="execution_outbox"),
 ]
+Document = dict[str, Any]
+_CLEAR_ATTEMPTS = 5
+ExecutionId: TypeAlias = identifier_pb2.WorkflowExecutionIdentifier
 
 
-def _message_document(message: OutboxMessage) -> dict[str, Any]:
-    execution_id = message.execution_id
+def message_document(message: OutboxMessage) -> Document:
     return {
+        "message_id": message.message_id,
         "kind": message.kind,
-        "project": execution_id.project,
-        "domain": execution_id.domain,
-        "name": execution_id.name,
-        "inputs_uri": message.inputs_uri,
+        "command": message.command,
+        "queued_at": message.queued_at,
+        "blobs": [{"key": blob.key, "data": blob.data} for blob in message.blobs],
     }
 
 
-def _message_of(document: dict[str, Any]) -> OutboxMessage:
-    execution_id = identifier_pb2.WorkflowExecutionIdentifier(
-        project=document["project"], domain=document["domain"], name=document["name"]
+def message_of(document: Mapping[str, Any]) -> OutboxMessage:
+    return OutboxMessage(
+        document["message_id"],
+        document["kind"],
+        document["command"],
+        _aware(document["queued_at"]),
+        tuple(Blob(blob["key"], blob["data"]) for blob in document.get("blobs", ())),
     )
-    return OutboxMessage(document["kind"], execution_id, document["inputs_uri"])
 
 
-def _document(record: ExecutionRecord) -> dict[str, Any]:
+def _aware(moment: datetime) -> datetime:
+    """Clients without ``tz_aware`` read BSON dates as naive UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _identity(prefix: str, identifier: identifier_pb2.Identifier | None) -> Document:
+    parts = ("project", "domain", "name", "version")
+    return {f"{prefix}_{part}": getattr(identifier, part) if identifier else None for part in parts}
+
+
+def _launched(spec: execution_pb2.ExecutionSpec) -> Document:
+    """The launch plan (for a single-task run, its ``.flytegen.`` plan) and the task."""
+    entity = spec.launch_plan
+    if entity.resource_type == identifier_pb2.TASK:
+        plan = single_task.generated_id(entity, identifier_pb2.LAUNCH_PLAN)
+        return {
+            **_identity("launch_plan", plan),
+            **_identity("task", entity),
+            "launch_entity": "task",
+        }
+    return {
+        **_identity("launch_plan", entity),
+        **_identity("task", None),
+        "launch_entity": "launch_plan",
+    }
+
+
+def document_of(record: ExecutionRecord, now: datetime) -> Document:
+    """The document an insert writes; the benchmark seeds with it too."""
     execution = record.execution
     spec, closure = execution.spec, execution.closure
+    created = moment(closure.created_at)
     return {
-        "project": execution.id.project,
-        "domain": execution.id.domain,
-        "name": execution.id.name,
-        "phase": int(closure.phase),
-        "state": int(closure.state_change_details.state),
-        "created_at": closure.created_at.ToDatetime(),
-        "launch_plan_name": spec.launch_plan.name,
-        "launch_plan_version": spec.launch_plan.version,
-        "workflow_name": closure.workflow_id.name,
-        "workflow_version": closure.workflow_id.version,
-        "labels": key_value_list(dict(spec.labels.values)),
-        "inputs_uri": record.inputs_uri,
-        "user_inputs_uri": record.user_inputs_uri,
-        "pending_messages": [_message_document(m) for m in record.pending_messages],
-        "pending": bool(record.pending_messages),
-        "blob": blob_of(execution),
+        **records.identity(execution.id),
+        records.PHASE: records.Phase.Name(closure.phase),
+        records.STATE: int(closure.state_change_details.state),
+        "created_at": now,
+        "updated_at": now,
+        "execution_created_at": created,
+        records.EXECUTION_UPDATED_AT: created,
+        records.STARTED_AT: None,
+        records.DURATION: None,
+        **_launched(spec),
+        **_identity("workflow", closure.workflow_id),
+        "mode": int(spec.metadata.mode),
+        "user": spec.metadata.principal,
+        "nesting": spec.metadata.nesting,
+        "abort_cause": None,
+        records.ERROR_KIND: None,
+        records.ERROR_CODE: None,
+        records.CLUSTER: "",
+        "tags": [
+            *key_value_list(dict(spec.labels.values)),
+            *({"key": tag, "value": ""} for tag in spec.tags),
+        ],
+        INPUTS_URI: record.inputs_uri,
+        USER_INPUTS_URI: record.user_inputs_uri,
+        PENDING_MESSAGES: [message_document(m) for m in record.pending_messages],
+        PENDING: bool(record.pending_messages),
+        records.BLOB: blob_of(execution),
     }
 
 
-def _record(document: dict[str, Any]) -> ExecutionRecord:
+def record_of(document: Mapping[str, Any]) -> ExecutionRecord:
     return ExecutionRecord(
-        message_from(document, execution_pb2.Execution),
-        document["inputs_uri"],
-        document["user_inputs_uri"],
-        tuple(_message_of(m) for m in document["pending_messages"]),
+        records.execution_of(document),
+        document.get(INPUTS_URI, ""),
+        document.get(USER_INPUTS_URI, ""),
+        tuple(message_of(m) for m in document.get(PENDING_MESSAGES, ())),
     )
+
+
+def phase_name(document: Mapping[str, Any]) -> str:
+    return document.get(records.PHASE) or "UNDEFINED"
 
 
 class MongoExecutionStore:
-    def __init__(self, collection: AsyncCollection) -> None:
+    def __init__(self, collection: AsyncCollection[Document]) -> None:
         self._executions = collection
 
-    async def insert(self, record: ExecutionRecord) -> None:
+    async def insert(self, record: ExecutionRecord, now: datetime) -> None:
         try:
-            await self._executions.insert_one(_document(record))
+            await self._executions.insert_one(document_of(record, now))
         except DuplicateKeyError as error:
             raise execution_exists(record.execution.id) from error
 
-    async def get(
-        self, execution_id: identifier_pb2.WorkflowExecutionIdentifier
-    ) -> ExecutionRecord:
-        document = await self._executions.find_one(
-            {
-                "project": execution_id.project,
-                "domain": execution_id.domain,
-                "name": execution_id.name,
-            }
-        )
+    async def get(self, execution_id: ExecutionId) -> ExecutionRecord:
+        return record_of(await self._document(execution_id))
+
+    async def phase(self, execution_id: ExecutionId) -> str:
+        return phase_name(await self._document(execution_id, {records.PHASE: 1}))
+
+    async def _document(
+        self, execution_id: ExecutionId, projection: Mapping[str, int] | None = None
+    ) -> Document:
+        document = await self._executions.find_one(records.identity(execution_id), projection)
         if document is None:
             raise execution_not_found(execution_id)
-        return _record(document)
+        return document
+
+    async def request_abort(
+        self,
+        execution_id: ExecutionId,
+        abort: execution_pb2.AbortMetadata,
+        message: OutboxMessage,
+        now: datetime,
+    ) -> bool:
+        """ABORTING, the abort metadata and the termination message in one update, unless the
+        execution is terminal; False when it was (or does not exist)."""
+        query = {
+            **records.identity(execution_id),
+            records.PHASE: {"$nin": sorted(records.TERMINAL_PHASES)},
+        }
+        update = {
+            "$set": {
+                records.PHASE: "ABORTING",
+                records.ABORT: blob_of(abort),
+                "abort_cause": abort.cause,
+                PENDING: True,
+                "updated_at": now,
+            },
+            "$push": {PENDING_MESSAGES: message_document(message)},
+        }
+        result = await self._executions.update_one(query, update)
+        return result.matched_count == 1
+
+    async def update_state(
+        self,
+        execution_id: ExecutionId,
+        change: execution_pb2.ExecutionStateChangeDetails,
+        now: datetime,
+    ) -> None:
+        fields = {
+            records.STATE: int(change.state),
+            records.STATE_CHANGE: blob_of(change),
+            "updated_at": now,
+        }
+        result = await self._executions.update_one(records.identity(execution_id), {"$set": fields})
+        if result.matched_count == 0:
+            raise execution_not_found(execution_id)
+
+    async def count_active(self, project: str, domain: str, launch_plan: str) -> int:
+        """Executions of any version of a launch plan that are QUEUED or RUNNING."""
+        return await self._executions.count_documents(
+            {
+                records.PROJECT: project,
+                records.DOMAIN: domain,
+                "launch_plan_name": launch_plan,
+                records.PHASE: {"$in": ["QUEUED", "RUNNING"]},
+            }
+        )
+
+    async def list_page(
+        self, request: common_pb2.ResourceListRequest, filters: str
+    ) -> tuple[list[execution_pb2.Execution], str]:
+        scope = {records.PROJECT: request.id.project, records.DOMAIN: request.id.domain}
+        if request.id.name:
+            scope[records.NAME] = request.id.name
+        page: Page = await list_request(
+            self._executions, listing.EXECUTIONS, _with_filters(request, filters), base_filter=scope
+        )
+        return [records.execution_of(document) for document in page.documents], page.token
+
+    async def pending(self, queued_before: datetime, limit: int) -> list[ExecutionRecord]:
+        """Executions with a message queued before ``queued_before`` still unpublished."""
+        cursor = self._executions.find(
+            {PENDING: True, f"{PENDING_MESSAGES}.queued_at": {"$lt": queued_before}},
+            {records.BLOB: 1, PENDING_MESSAGES: 1},
+        ).limit(limit)
+        return [record_of(document) async for document in cursor]
+
+    async def clear(self, execution_id: ExecutionId, message_id: str) -> None:
+        """Drops a published message. FerretDB 1.24 ignores ``$pull`` conditions, so the list is
+        rewritten, guarded by its value as read and retried when it changed meanwhile (a
+        termination queued in between)."""
+        identity = records.identity(execution_id)
+        for _ in range(_CLEAR_ATTEMPTS):
+            document = await self._executions.find_one(identity, {PENDING_MESSAGES: 1})
+            if document is None:
+                return
+            seen = document.get(PENDING_MESSAGES, [])
+            kept = [m for m in seen if m["message_id"] != message_id]
+            if len(kept) == len(seen):
+                return
+            result = await self._executions.update_one(
+                {**identity, PENDING_MESSAGES: seen},
+                {"$set": {PENDING_MESSAGES: kept, PENDING: bool(kept)}},
+            )
+            if result.matched_count:
+                return
+
+
+def _with_filters(
+    request: common_pb2.ResourceListRequest, filters: str
+) -> common_pb2.ResourceListRequest:
+    listed = common_pb2.ResourceListRequest()
+    listed.CopyFrom(request)
+    listed.filters = filters
+    return listed
