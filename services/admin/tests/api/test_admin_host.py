@@ -12,26 +12,34 @@ from flyteidl.admin import version_pb2
 from flyteidl.service import admin_pb2_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from flightdeck_admin.server import build_host
+from flightdeck_admin.messaging import kafka
+from flightdeck_admin.server import build_host, outbox_of
 from flightdeck_admin.settings import AdminSettings
 from flightdeck_admin.store import mongo
 from flightdeck_platform.host import ServiceHost
-from flightdeck_platform.settings import MongoSettings, ServerSettings
+from flightdeck_platform.settings import KafkaSettings, MongoSettings, ServerSettings
 from flightdeck_storage import LocalObjectStore
 
 UNREACHABLE_MONGO = MongoSettings(url="mongodb://127.0.0.1:9/", server_selection_timeout_ms=100)
+UNREACHABLE_KAFKA = KafkaSettings(bootstrap_servers="127.0.0.1:9")
 
 
 @pytest.fixture
 async def host(tmp_path: Path) -> AsyncIterator[ServiceHost]:
     settings = AdminSettings(
-        server=ServerSettings(grpc_port=0, http_port=0), mongo=UNREACHABLE_MONGO
+        server=ServerSettings(grpc_port=0, http_port=0),
+        mongo=UNREACHABLE_MONGO,
+        kafka=UNREACHABLE_KAFKA,
     )
     client = mongo.connect(settings.mongo, "test")
-    served = build_host(settings, client, LocalObjectStore(tmp_path))
+    blobs = LocalObjectStore(tmp_path)
+    producer = kafka.producer(settings.kafka)
+    deliveries = outbox_of(client[settings.mongo.database], settings, producer, blobs)
+    served = build_host(settings, client, blobs, producer, deliveries)
     await served.start()
     yield served
     await served.stop()
+    await producer.stop()
     await client.close()
 
 

@@ -30,7 +30,7 @@ from flightdeck_admin.service.projects import Projects
 from flightdeck_admin.store.executions_memory import InMemoryExecutionStore
 from flightdeck_admin.store.memory import InMemoryProjectStore, InMemoryTaskStore
 from flightdeck_admin.store.memory_attributes import InMemoryMatchableAttributeStore
-from flightdeck_storage import LocalObjectStore
+from flightdeck_storage import LocalObjectStore, literals
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 INT = types_pb2.LiteralType(simple=types_pb2.INTEGER)
@@ -177,6 +177,13 @@ class World:
         self.lifecycle = ExecutionLifecycle(
             self.executions, self.use_case, self.outbox, self.blobs, clock=lambda: NOW
         )
+
+    async def inputs_of(
+        self, execution_id: identifier_pb2.WorkflowExecutionIdentifier
+    ) -> literals_pb2.LiteralMap:
+        """The merged inputs the execution recorded, read back from the object store."""
+        stored = await self.executions.get(execution_id)
+        return await literals.read_literal_map(self.blobs, self.blobs.key_of(stored.inputs_uri))
 
     async def _register_workflow(self, request: workflow_pb2.WorkflowCreateRequest) -> None:
         """Stores the skeleton uncompiled: enough for the use case, which only forwards it."""

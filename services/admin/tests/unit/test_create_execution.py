@@ -72,10 +72,9 @@ async def test_a_duplicate_name_already_exists_and_keeps_the_first(world: World)
     await world.use_case.create(world.request("run1", x=1))
     with pytest.raises(EntityAlreadyExists):
         await world.use_case.create(world.request("run1", x=2))
-    stored = await world.executions.get(
+    inputs = await world.inputs_of(
         identifier_pb2.WorkflowExecutionIdentifier(project="p", domain="development", name="run1")
     )
-    inputs = await literals.read_literal_map(world.blobs, world.blobs.key_of(stored.inputs_uri))
     assert inputs.literals["x"] == world.int_literal(1)
 
 

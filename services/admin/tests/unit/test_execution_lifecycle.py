@@ -67,10 +67,10 @@ async def test_a_losing_create_writes_no_blob(world: World) -> None:
     world.publisher.failing = True
     with pytest.raises(Exception, match="already exists"):
         await world.use_case.create(world.request("run1", x=2))
-    stored = await world.use_case.get_data(
+    stored = await world.inputs_of(
         identifier_pb2.WorkflowExecutionIdentifier(project="p", domain="development", name="run1")
     )
-    assert stored.full_inputs.literals["x"] == world.int_literal(1)
+    assert stored.literals["x"] == world.int_literal(1)
 
 
 async def test_a_task_launches_through_generated_workflow_and_launch_plan(world: World) -> None:
@@ -137,8 +137,7 @@ async def test_relaunch_and_recover_reference_the_original(world: World) -> None
     assert again.spec.metadata.mode == execution_pb2.ExecutionMetadata.RELAUNCH
     assert again.spec.metadata.reference_execution == original
     assert again.spec.overwrite_cache
-    data = await world.use_case.get_data(relaunched)
-    assert data.full_inputs.literals["x"] == world.int_literal(9)
+    assert (await world.inputs_of(relaunched)).literals["x"] == world.int_literal(9)
     recovered = await world.lifecycle.recover(
         execution_pb2.ExecutionRecoverRequest(id=original, name="rec")
     )
