@@ -90,6 +90,14 @@ async def _seed(collection: Any, project: str) -> list[str]:
     return names
 
 
+async def _remove(collection: Any, project: str) -> None:
+    """In slices: FerretDB on SQLite refuses one delete matching too many rows."""
+    while ids := [
+        d["_id"] async for d in collection.find({"project": project}, {"_id": 1}).limit(500)
+    ]:
+        await collection.delete_many({"_id": {"$in": ids}})
+
+
 def _percentile(samples: list[float], share: float) -> float:
     ordered = sorted(samples)
     return round(ordered[min(len(ordered) - 1, int(len(ordered) * share))] * 1000, 3)
@@ -249,7 +257,7 @@ async def main() -> None:
         raw = await _raw_phases(collection, project, seeded)
         service = await _service_phases(edge, project, seeded)
     finally:
-        await collection.delete_many({"project": project})
+        await _remove(collection, project)
         await client.close()
         launcher.stop(processes)
     phases = _compare(service, raw)
