@@ -45,21 +45,40 @@ def build_host(
     )
 
 
-def phase_feed(settings: SignalsSettings, retention: Retention) -> tuple[KafkaBroker, Connect]:
-    """The broker with retention's subscriber, and the step that starts it once the feed's
-    topic exists."""
-    broker = KafkaBroker(settings.kafka.bootstrap_servers, client_id=settings.kafka.client_id)
-    topic = settings.topics.prefix + topics.EXECUTION_PHASES
-    feed = settings.phase_feed
-    phase_changes.subscribe(
-        broker, retention, topic, feed.consumer_group, feed.max_batch, feed.batch_wait_ms
-    )
+class PhaseFeed:
+    """Retention's subscriber on the phase feed. Its start may be interrupted by shutdown at any
+    point, so the broker's own start runs to completion and stop waits for it: a broker
+    stopped halfway through starting would leave its connections open."""
 
-    async def start() -> None:
-        await kafka.require_topic(settings.kafka, topic)
-        await broker.start()
+    def __init__(self, settings: SignalsSettings, retention: Retention) -> None:
+        self._settings = settings
+        self.broker = KafkaBroker(
+            settings.kafka.bootstrap_servers, client_id=settings.kafka.client_id
+        )
+        self.topic = settings.topics.prefix + topics.EXECUTION_PHASES
+        feed = settings.phase_feed
+        phase_changes.subscribe(
+            self.broker,
+            retention,
+            self.topic,
+            feed.consumer_group,
+            feed.max_batch,
+            feed.batch_wait_ms,
+        )
+        self._starting: asyncio.Future[None] | None = None
 
-    return broker, start
+    async def start(self) -> None:
+        """Once the feed's topic exists; raises TopicMissing before."""
+        await kafka.require_topic(self._settings.kafka, self.topic)
+        if self._starting is None:
+            self._starting = asyncio.ensure_future(self.broker.start())
+        await asyncio.shield(self._starting)
+
+    async def stop(self) -> None:
+        if self._starting is not None:
+            with contextlib.suppress(Exception):
+                await self._starting
+        await self.broker.stop()
 
 
 @contextlib.asynccontextmanager
@@ -76,19 +95,19 @@ async def wired(settings: SignalsSettings) -> AsyncIterator[ServiceHost]:
         timedelta(seconds=settings.retention.period_seconds),
         settings.retention.batch_size,
     )
-    broker, start_feed = phase_feed(settings, retention)
+    feed = PhaseFeed(settings, retention)
     sweeper = asyncio.create_task(
         retention.run(timedelta(seconds=settings.retention.sweep_interval_seconds))
     )
     # Retention's feed runs beside the service: a Kafka outage delays sweeping, never signals.
     probes: dict[str, Probe] = {"redis": lambda: redis.ping(client)}
     try:
-        yield build_host(settings, store, probes, {"phase feed consumer": start_feed})
+        yield build_host(settings, store, probes, {"phase feed consumer": feed.start})
     finally:
         sweeper.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await sweeper
-        await broker.stop()
+        await feed.stop()
         await client.aclose()
 
 

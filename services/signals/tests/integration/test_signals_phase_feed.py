@@ -24,7 +24,7 @@ from flightdeck_proto.gen.flightdeck.internal.v1 import events_pb2
 from flightdeck_records import topics
 from flightdeck_signals.domain.errors import StoreUnavailable
 from flightdeck_signals.messaging.kafka import TopicMissing
-from flightdeck_signals.server import phase_feed, wired
+from flightdeck_signals.server import PhaseFeed, wired
 from flightdeck_signals.service.retention import Retention
 from flightdeck_signals.settings import (
     PhaseFeedSettings,
@@ -180,12 +180,12 @@ async def test_offsets_are_committed_only_after_the_mark_so_a_failed_batch_comes
     settings = _settings(stack_kafka_bootstrap, feed_topic, key_prefix, stack_redis_url)
     topic = feed_topic + topics.EXECUTION_PHASES
     await _publish_feed(stack_kafka_bootstrap, topic)
-    broker, start = phase_feed(settings, Retention(store, timedelta(days=1)))
-    await start()
+    feed = PhaseFeed(settings, Retention(store, timedelta(days=1)))
+    await feed.start()
     try:
         await _eventually(lambda: redis_client.zscore(keys.terminal, keys.tag(_execution("done"))))
     finally:
-        await broker.stop()
+        await feed.stop()
     assert store.attempts == 2
     async with _admin(stack_kafka_bootstrap) as admin:
         committed = await admin.list_consumer_group_offsets(settings.phase_feed.consumer_group)
@@ -201,11 +201,11 @@ async def test_the_consumer_waits_for_the_events_service_to_create_the_topic(
     prefix = f"test-{uuid.uuid4().hex[:8]}."
     settings = _settings(stack_kafka_bootstrap, prefix, key_prefix, stack_redis_url)
     store = RedisSignalStore(redis_client, SignalKeys(key_prefix))
-    broker, start = phase_feed(settings, Retention(store, timedelta(days=1)))
+    feed = PhaseFeed(settings, Retention(store, timedelta(days=1)))
     try:
         with pytest.raises(TopicMissing, match=f"topic {prefix}flightdeck.execution-phases"):
-            await start()
+            await feed.start()
     finally:
-        await broker.stop()
+        await feed.stop()
     async with _admin(stack_kafka_bootstrap) as admin:
         assert prefix + topics.EXECUTION_PHASES not in await admin.list_topics()
