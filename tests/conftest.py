@@ -12,11 +12,13 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import grpc
 import pytest
 from flyteidl.admin.launch_plan_pb2 import LaunchPlanCreateRequest
 from flyteidl.admin.task_pb2 import TaskCreateRequest
 from flyteidl.admin.workflow_pb2 import WorkflowCreateRequest
 from flyteidl.core import identifier_pb2
+from flyteidl.service import admin_pb2_grpc
 from google.protobuf import descriptor_pool, json_format
 from google.protobuf.message import Message
 from google.protobuf.message_factory import GetMessageClass
@@ -24,10 +26,9 @@ from google.protobuf.message_factory import GetMessageClass
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _load_launcher() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "local_services", REPO / "deploy/local/services.py"
-    )
+def _load_module(name: str, relative_path: str) -> ModuleType:
+    """A script of the repository (not a package) loaded as a module."""
+    spec = importlib.util.spec_from_file_location(name, REPO / relative_path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
@@ -35,7 +36,13 @@ def _load_launcher() -> ModuleType:
     return module
 
 
-launcher = _load_launcher()
+launcher = _load_module("local_services", "deploy/local/services.py")
+
+
+@pytest.fixture(scope="session")
+def propeller() -> ModuleType:
+    """bench/propeller_load.py: propeller-like event streams for executions."""
+    return _load_module("propeller_load", "bench/propeller_load.py")
 
 
 @pytest.fixture(scope="session")
@@ -64,6 +71,16 @@ def running_system(ports: dict[str, str]) -> Iterator[dict[str, str]]:
         launcher.stop(processes)
         for log in logs.values():
             log.close()
+
+
+@pytest.fixture(scope="session")
+def admin(running_system: dict[str, str]) -> Iterator[admin_pb2_grpc.AdminServiceStub]:
+    """A blocking AdminService stub through the edge (tests with an event loop of their own
+    define an ``admin`` of their own)."""
+    with grpc.insecure_channel(
+        f"127.0.0.1:{running_system['FLIGHTDECK_EDGE_GRPC_PORT']}"
+    ) as channel:
+        yield admin_pb2_grpc.AdminServiceStub(channel)
 
 
 @pytest.fixture

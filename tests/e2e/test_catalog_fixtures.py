@@ -4,7 +4,6 @@ carry the expected connections and flytekit's FlyteRemote builds its objects fro
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import grpc
 import pytest
@@ -34,14 +33,6 @@ INT = types_pb2.LiteralType(simple=types_pb2.INTEGER)
 OPTIONAL_INT = types_pb2.LiteralType(
     union_type=types_pb2.UnionType(variants=[INT, types_pb2.LiteralType(simple=types_pb2.NONE)])
 )
-
-
-@pytest.fixture(scope="module")
-def admin(running_system: dict[str, str]) -> Iterator[admin_pb2_grpc.AdminServiceStub]:
-    with grpc.insecure_channel(
-        f"127.0.0.1:{running_system['FLIGHTDECK_EDGE_GRPC_PORT']}"
-    ) as channel:
-        yield admin_pb2_grpc.AdminServiceStub(channel)
 
 
 def _register_project(admin: admin_pb2_grpc.AdminServiceStub, project_id: str) -> None:

@@ -3,13 +3,8 @@ ListTaskExecutions answer: the deployed gateway, Kafka, the projector and admin'
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import time
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
-from types import ModuleType
 
 import grpc
 import httpx
@@ -28,29 +23,10 @@ LAUNCH_PLAN = "sample_workflows.wf_simple"
 DOMAIN = "development"
 
 
-def _propeller() -> ModuleType:
-    path = Path(__file__).resolve().parents[2] / "bench/propeller_load.py"
-    spec = importlib.util.spec_from_file_location("propeller_load_e2e", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-propeller = _propeller()
-
-
 @pytest.fixture(scope="module")
-def admin(running_system: dict[str, str]) -> Iterator[admin_pb2_grpc.AdminServiceStub]:
-    with grpc.insecure_channel(
-        f"127.0.0.1:{running_system['FLIGHTDECK_EDGE_GRPC_PORT']}"
-    ) as channel:
-        yield admin_pb2_grpc.AdminServiceStub(channel)
-
-
-@pytest.fixture(scope="module")
-def execution(admin, flyte_fixtures, running_system) -> identifier_pb2.WorkflowExecutionIdentifier:  # type: ignore[no-untyped-def]
+def execution(
+    admin, flyte_fixtures, running_system, propeller
+) -> identifier_pb2.WorkflowExecutionIdentifier:  # type: ignore[no-untyped-def]
     """A launch plan executed with FlyteRemote, then run by propeller-like events."""
     project = f"evt-{uuid.uuid4().hex[:10]}"
     admin.RegisterProject(
@@ -168,7 +144,7 @@ def test_flyteremote_sees_the_run_finish(execution, edge_grpc_target) -> None:  
     assert fetched.closure.phase == core.WorkflowExecution.SUCCEEDED
 
 
-def test_a_repeated_terminal_event_answers_like_the_reference(admin, execution) -> None:  # type: ignore[no-untyped-def]
+def test_a_repeated_terminal_event_answers_like_the_reference(admin, execution, propeller) -> None:  # type: ignore[no-untyped-def]
     _projected(admin, execution)
     stream = list(propeller.ExecutionStream(execution))
     with pytest.raises(grpc.RpcError) as duplicate:

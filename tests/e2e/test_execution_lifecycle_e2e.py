@@ -7,7 +7,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import grpc
@@ -38,14 +37,6 @@ def inc(x: int) -> int:
 def bump(x: int) -> int:
     return inc(x=x)
 """
-
-
-@pytest.fixture(scope="module")
-def admin(running_system: dict[str, str]) -> Iterator[admin_pb2_grpc.AdminServiceStub]:
-    with grpc.insecure_channel(
-        f"127.0.0.1:{running_system['FLIGHTDECK_EDGE_GRPC_PORT']}"
-    ) as channel:
-        yield admin_pb2_grpc.AdminServiceStub(channel)
 
 
 @pytest.fixture(scope="module")

@@ -86,12 +86,6 @@ class Run:
 
 
 @pytest.fixture(scope="module")
-def admin(running_system: dict[str, str]) -> Iterator[admin_pb2_grpc.AdminServiceStub]:
-    with grpc.insecure_channel(f"127.0.0.1:{running_system['FLIGHTDECK_EDGE_GRPC_PORT']}") as ch:
-        yield admin_pb2_grpc.AdminServiceStub(ch)
-
-
-@pytest.fixture(scope="module")
 def remote(running_system: dict[str, str], admin, flyte_fixtures) -> tuple[FlyteRemote, str]:  # type: ignore[no-untyped-def]
     project = f"rec-{uuid.uuid4().hex[:10]}"
     admin.RegisterProject(

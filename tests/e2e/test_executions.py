@@ -5,7 +5,6 @@ refused with INVALID_ARGUMENT naming the input."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import grpc
 import pytest
@@ -19,14 +18,6 @@ from flytekit.remote import FlyteRemote
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
 LAUNCH_PLAN = "sample_workflows.wf_simple"  # a: int (required), b: int = default
-
-
-@pytest.fixture(scope="module")
-def admin(running_system: dict[str, str]) -> Iterator[admin_pb2_grpc.AdminServiceStub]:
-    with grpc.insecure_channel(
-        f"127.0.0.1:{running_system['FLIGHTDECK_EDGE_GRPC_PORT']}"
-    ) as channel:
-        yield admin_pb2_grpc.AdminServiceStub(channel)
 
 
 @pytest.fixture(scope="module")

@@ -6,21 +6,19 @@ database and consumer group)."""
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import os
 import re
 import socket
-import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import grpc
 import pytest
+from aiokafka import AIOKafkaConsumer
 from flyteidl.admin import execution_pb2
 from flyteidl.core import identifier_pb2
 from flyteidl.service import admin_pb2_grpc
@@ -85,17 +83,6 @@ def redis_url(stack_ports: dict[str, int]) -> str:
     return f"redis://127.0.0.1:{port}/0"
 
 
-def load_propeller() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "propeller_load", REPO / "bench/propeller_load.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 @dataclass
 class Pipeline:
     stub: admin_pb2_grpc.AdminServiceStub
@@ -104,6 +91,24 @@ class Pipeline:
     kafka_bootstrap: str
     storage_root: Path
     projector_settings: ProjectorSettings
+
+    async def read_topic(self, *names: str, seconds: float = 10.0) -> dict[str, list[bytes]]:
+        """Every record of this pipeline's topics ``names`` (unprefixed), by topic."""
+        consumer = AIOKafkaConsumer(
+            *(self.prefix + name for name in names),
+            bootstrap_servers=self.kafka_bootstrap,
+            auto_offset_reset="earliest",
+            group_id=None,
+        )
+        await consumer.start()
+        try:
+            batches = await consumer.getmany(timeout_ms=int(seconds * 1000), max_records=100_000)
+        finally:
+            await consumer.stop()
+        found: dict[str, list[bytes]] = {self.prefix + name: [] for name in names}
+        for partition, records in batches.items():
+            found[partition.topic].extend(record.value for record in records)
+        return found
 
     def projector_environment(self) -> dict[str, str]:
         """The environment of a projector process joining this pipeline's consumer group."""
@@ -220,12 +225,6 @@ async def running_pipeline(
         await blobs.close()
         await client.drop_database(database_name)
         await client.close()
-
-
-@pytest.fixture(scope="session")
-def propeller() -> ModuleType:
-    """bench/propeller_load.py: the propeller-like event streams."""
-    return load_propeller()
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from aiokafka import AIOKafkaConsumer
 
 from flightdeck_records import executions, node_executions, task_executions, topics
 
@@ -103,22 +102,8 @@ async def _assert_projected_exactly_once(pipeline, propeller, execution_ids) -> 
             {node_executions.EXECUTION_NAME: execution_id.name, node_executions.PHASE: "SUCCEEDED"}
         )
         assert nodes == 5
-    assert await _dead_letters(pipeline) == []
-
-
-async def _dead_letters(pipeline) -> list[bytes]:  # type: ignore[no-untyped-def]
-    consumer = AIOKafkaConsumer(
-        pipeline.prefix + topics.EVENTS_DEAD_LETTER,
-        bootstrap_servers=pipeline.kafka_bootstrap,
-        auto_offset_reset="earliest",
-        group_id=None,
-    )
-    await consumer.start()
-    try:
-        batches = await consumer.getmany(timeout_ms=3_000)
-    finally:
-        await consumer.stop()
-    return [r.value for rs in batches.values() for r in rs]
+    dead = await pipeline.read_topic(topics.EVENTS_DEAD_LETTER, seconds=3)
+    assert dead == {pipeline.prefix + topics.EVENTS_DEAD_LETTER: []}
 
 
 async def test_a_projector_killed_mid_stream_loses_nothing_and_applies_nothing_twice(

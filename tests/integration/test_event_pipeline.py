@@ -8,7 +8,7 @@ import uuid
 
 import grpc
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 from flyteidl.admin import event_pb2 as admin_event_pb2
 from flyteidl.core import execution_pb2 as core
 from flyteidl.event import event_pb2
@@ -126,18 +126,11 @@ async def test_a_poison_message_is_dead_lettered_and_the_partition_keeps_flowing
     await propeller.run_execution(pipeline.stub, propeller.ExecutionStream(execution_id))
 
     await pipeline.wait_for(lambda: _succeeded(pipeline, execution_id))
-    consumer = AIOKafkaConsumer(
-        pipeline.prefix + topics.EVENTS_DEAD_LETTER,
-        bootstrap_servers=pipeline.kafka_bootstrap,
-        auto_offset_reset="earliest",
-        group_id=None,
-    )
-    await consumer.start()
-    try:
-        records = await consumer.getmany(timeout_ms=10_000)
-    finally:
-        await consumer.stop()
-    letters = [events_pb2.DeadLetter.FromString(r.value) for rs in records.values() for r in rs]
+    found = await pipeline.read_topic(topics.EVENTS_DEAD_LETTER)
+    letters = [
+        events_pb2.DeadLetter.FromString(value)
+        for (value) in found[pipeline.prefix + topics.EVENTS_DEAD_LETTER]
+    ]
     assert [(letter.payload, letter.source_topic) for letter in letters] == [
         (b"\xffnot protobuf", pipeline.prefix + topics.EVENTS)
     ]
@@ -149,21 +142,9 @@ async def test_phase_changes_are_announced_as_protobuf_and_cloudevents(pipeline,
     await propeller.run_execution(pipeline.stub, propeller.ExecutionStream(execution_id))
     await pipeline.wait_for(lambda: _succeeded(pipeline, execution_id))
 
-    consumer = AIOKafkaConsumer(
-        pipeline.prefix + topics.EXECUTION_PHASES,
-        pipeline.prefix + topics.EXECUTION_PHASES_CLOUDEVENTS,
-        bootstrap_servers=pipeline.kafka_bootstrap,
-        auto_offset_reset="earliest",
-        group_id=None,
+    by_topic = await pipeline.read_topic(
+        topics.EXECUTION_PHASES, topics.EXECUTION_PHASES_CLOUDEVENTS
     )
-    await consumer.start()
-    try:
-        records = await consumer.getmany(timeout_ms=10_000, max_records=10_000)
-    finally:
-        await consumer.stop()
-    by_topic: dict[str, list[bytes]] = {}
-    for partition, rs in records.items():
-        by_topic.setdefault(partition.topic, []).extend(r.value for r in rs)
     changes = [
         events_pb2.ExecutionPhaseChanged.FromString(v)
         for v in by_topic[pipeline.prefix + topics.EXECUTION_PHASES]

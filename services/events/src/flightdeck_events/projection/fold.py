@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from flyteidl.admin import event_pb2 as admin_event_pb2
 from flyteidl.core import identifier_pb2
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from flightdeck_events.domain import cluster, node_events, phases, task_events, workflow_events
 from flightdeck_events.projection.working_set import (
@@ -137,18 +138,14 @@ def _workflow(working: WorkingSet, event: PreparedEvent, result: FoldResult) -> 
     entry.applied = event.position
     result.executions[key] = entry
     result.applied += 1
-    if entry.progress.phase != before:
-        result.phase_changes.append(
-            PhaseChanged(
-                event_id=event.envelope.event_id,
-                entity=PhaseChanged.WORKFLOW,
-                execution_id=request.event.execution_id,
-                phase=phases.workflow_phase_name(entry.progress.phase),
-                previous_phase=phases.workflow_phase_name(before),
-                occurred_at=request.event.occurred_at,
-                terminal=entry.progress.phase in phases.WORKFLOW_TERMINAL,
-            )
-        )
+    _announce(
+        result,
+        event,
+        PhaseChanged.WORKFLOW,
+        request.event.execution_id,
+        (before, entry.progress.phase),
+        occurred_at=request.event.occurred_at,
+    )
 
 
 def _node(working: WorkingSet, event: PreparedEvent, result: FoldResult) -> None:
@@ -170,20 +167,15 @@ def _node(working: WorkingSet, event: PreparedEvent, result: FoldResult) -> None
     )
     working.nodes[key] = result.nodes[key] = NodeEntry(record, event.position)
     result.applied += 1
-    after = record.node.closure.phase
-    if after != before:
-        result.phase_changes.append(
-            PhaseChanged(
-                event_id=event.envelope.event_id,
-                entity=PhaseChanged.NODE,
-                execution_id=node_id.execution_id,
-                node_id=node_id.node_id,
-                phase=phases.node_phase_name(after),
-                previous_phase=_name(phases.node_phase_name, before),
-                occurred_at=request.event.occurred_at,
-                terminal=after in phases.NODE_TERMINAL,
-            )
-        )
+    _announce(
+        result,
+        event,
+        PhaseChanged.NODE,
+        node_id.execution_id,
+        (before, record.node.closure.phase),
+        occurred_at=request.event.occurred_at,
+        node_id=node_id.node_id,
+    )
 
 
 def _task(working: WorkingSet, event: PreparedEvent, result: FoldResult) -> None:
@@ -203,21 +195,16 @@ def _task(working: WorkingSet, event: PreparedEvent, result: FoldResult) -> None
     record = task_events.apply_task_event(entry.record if entry else None, request)
     working.tasks[key] = result.tasks[key] = TaskEntry(record, event.position)
     result.applied += 1
-    after = record.task.closure.phase
-    if after != before:
-        result.phase_changes.append(
-            PhaseChanged(
-                event_id=event.envelope.event_id,
-                entity=PhaseChanged.TASK,
-                execution_id=node_id.execution_id,
-                node_id=node_id.node_id,
-                task_execution_id=task_id,
-                phase=phases.task_phase_name(after),
-                previous_phase=_name(phases.task_phase_name, before),
-                occurred_at=request.event.occurred_at,
-                terminal=after in phases.TASK_TERMINAL,
-            )
-        )
+    _announce(
+        result,
+        event,
+        PhaseChanged.TASK,
+        node_id.execution_id,
+        (before, record.task.closure.phase),
+        occurred_at=request.event.occurred_at,
+        node_id=node_id.node_id,
+        task_id=task_id,
+    )
 
 
 def _missing_reference(
@@ -262,8 +249,42 @@ def _sibling(execution_id: identifier_pb2.WorkflowExecutionIdentifier, node: str
     return node_key(identifier_pb2.NodeExecutionIdentifier(execution_id=execution_id, node_id=node))
 
 
-def _name(name_of: Callable[[int], str], phase: int | None) -> str:
-    return "" if phase is None else name_of(phase)
+_PHASES: dict[int, tuple[Callable[[int], str], frozenset[int]]] = {
+    PhaseChanged.WORKFLOW: (phases.workflow_phase_name, phases.WORKFLOW_TERMINAL),
+    PhaseChanged.NODE: (phases.node_phase_name, phases.NODE_TERMINAL),
+    PhaseChanged.TASK: (phases.task_phase_name, phases.TASK_TERMINAL),
+}
+
+
+def _announce(
+    result: FoldResult,
+    event: PreparedEvent,
+    entity: int,
+    execution_id: identifier_pb2.WorkflowExecutionIdentifier,
+    transition: tuple[int | None, int],
+    *,
+    occurred_at: Timestamp,
+    node_id: str = "",
+    task_id: identifier_pb2.TaskExecutionIdentifier | None = None,
+) -> None:
+    """A phase change for the feed, when the event changed the phase (``None``: no record)."""
+    before, after = transition
+    if after == before:
+        return
+    name_of, terminal = _PHASES[entity]
+    result.phase_changes.append(
+        PhaseChanged(
+            event_id=event.envelope.event_id,
+            entity=entity,  # type: ignore[arg-type]
+            execution_id=execution_id,
+            node_id=node_id,
+            task_execution_id=task_id,
+            phase=name_of(after),
+            previous_phase="" if before is None else name_of(before),
+            occurred_at=occurred_at,
+            terminal=after in terminal,
+        )
+    )
 
 
 _APPLY: dict[str, Callable[[WorkingSet, PreparedEvent, FoldResult], None]] = {
