@@ -53,8 +53,21 @@ TERMINAL_PHASES = frozenset(
 )
 
 
+def key(execution_id: identifier_pb2.WorkflowExecutionIdentifier) -> str:
+    """The document's ``_id``: lookups by ``_id`` are the ones FerretDB answers without a scan,
+    and a second insert of the same execution fails on it like on a unique index."""
+    return f"{execution_id.project}/{execution_id.domain}/{execution_id.name}"
+
+
 def identity(execution_id: identifier_pb2.WorkflowExecutionIdentifier) -> dict[str, str]:
-    return {PROJECT: execution_id.project, DOMAIN: execution_id.domain, NAME: execution_id.name}
+    """The identity fields of an execution document, ``_id`` included: as a filter it finds the
+    execution by its key."""
+    return {
+        "_id": key(execution_id),
+        PROJECT: execution_id.project,
+        DOMAIN: execution_id.domain,
+        NAME: execution_id.name,
+    }
 
 
 def phase_of(document: Mapping[str, Any]) -> int:

@@ -56,8 +56,10 @@ class _Documents:
 
 class InMemoryExecutionReader(_Documents):
     def put(self, document: Mapping[str, Any]) -> None:
-        """An ``executions`` document as admin inserts it (its ``_id`` is the driver's)."""
-        key = tuple(document[f] for f in (executions.PROJECT, executions.DOMAIN, executions.NAME))
+        """An ``executions`` document as admin inserts it (``_id``: the execution's key)."""
+        key = "/".join(
+            document[f] for f in (executions.PROJECT, executions.DOMAIN, executions.NAME)
+        )
         super().put({**document, "_id": key})
 
     async def get(self, execution_id: ExecutionId) -> RecordedExecution:

@@ -36,12 +36,9 @@ class MongoProjectionRecords:
     async def load(self, wanted: Wanted) -> WorkingSet:
         working = WorkingSet()
         if wanted.executions:
-            clauses = [
-                {executions.PROJECT: p, executions.DOMAIN: d, executions.NAME: n}
-                for p, d, n in sorted(wanted.executions)
-            ]
+            keys = sorted("/".join(parts) for parts in wanted.executions)
             with mongo_span("find", executions.COLLECTION):
-                async for document in self._executions.find({"$or": clauses}):
+                async for document in self._executions.find({"_id": {"$in": keys}}):
                     entry = execution_entry(document)
                     working.executions[execution_key(entry.execution_id)] = entry
         if wanted.nodes:
