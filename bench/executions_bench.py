@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import json
+import os
 import platform
 import random
 import sys
@@ -246,23 +247,31 @@ async def main() -> None:
     edge = f"127.0.0.1:{ports['FLIGHTDECK_EDGE_GRPC_PORT']}"
     admin_service = next(s for s in launcher.SERVICES if s.name == "admin")
     processes = {}
+    project = f"bench-{uuid.uuid4().hex[:8]}"
+    database = "flightdeck"
     if launcher.answers(launcher.http_url(admin_service, "/readyz")) != 200:
+        # An admin of its own on a database of its own: dropped afterwards in one step, where
+        # removing 100k documents from a shared one takes FerretDB many minutes.
+        database = f"bench_executions_{project.removeprefix('bench-')}"
+        os.environ["FLIGHTDECK_ADMIN_MONGO__DATABASE"] = database
         processes["admin"] = launcher.start(admin_service, "json", None)
         launcher.wait_ready((admin_service,), processes)
     client: AsyncMongoClient = AsyncMongoClient(
         f"mongodb://127.0.0.1:{ports['FLIGHTDECK_MONGO_PORT']}/", tz_aware=True
     )
-    collection = client["flightdeck"][COLLECTION]
-    project = f"bench-{uuid.uuid4().hex[:8]}"
+    collection = client[database][COLLECTION]
     try:
         _register(edge, project)
         seeded = await _seed(collection, project)
         raw = await _raw_phases(collection, project, seeded)
         service = await _service_phases(edge, project, seeded)
     finally:
-        await _remove(collection, project)
-        await client.close()
         launcher.stop(processes)
+        if processes:
+            await client.drop_database(database)
+        else:
+            await _remove(collection, project)
+        await client.close()
     phases = _compare(service, raw)
     table = _markdown(phases)
     print(table)
