@@ -59,9 +59,14 @@ def key(execution_id: identifier_pb2.WorkflowExecutionIdentifier) -> str:
     return f"{execution_id.project}/{execution_id.domain}/{execution_id.name}"
 
 
+def by_key(execution_id: identifier_pb2.WorkflowExecutionIdentifier) -> dict[str, str]:
+    """The filter finding one execution: ``_id`` alone, since FerretDB pushes a filter down to
+    its storage only when it names nothing else."""
+    return {"_id": key(execution_id)}
+
+
 def identity(execution_id: identifier_pb2.WorkflowExecutionIdentifier) -> dict[str, str]:
-    """The identity fields of an execution document, ``_id`` included: as a filter it finds the
-    execution by its key."""
+    """The identity fields of an execution document, ``_id`` included."""
     return {
         "_id": key(execution_id),
         PROJECT: execution_id.project,

@@ -18,7 +18,7 @@ class MongoExecutionReader:
         self._executions = collection
 
     async def get(self, execution_id: ExecutionId) -> RecordedExecution:
-        document = await self._executions.find_one(records.identity(execution_id))
+        document = await self._executions.find_one(records.by_key(execution_id))
         if document is None:
             raise execution_not_found(execution_id)
         return RecordedExecution(records.execution_of(document), document.get(INPUTS_URI, ""))

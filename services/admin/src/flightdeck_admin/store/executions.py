@@ -165,7 +165,7 @@ class MongoExecutionStore:
     async def _document(
         self, execution_id: ExecutionId, projection: Mapping[str, int] | None = None
     ) -> Document:
-        document = await self._executions.find_one(records.identity(execution_id), projection)
+        document = await self._executions.find_one(records.by_key(execution_id), projection)
         if document is None:
             raise execution_not_found(execution_id)
         return document
@@ -180,7 +180,7 @@ class MongoExecutionStore:
         """ABORTING, the abort metadata and the termination message in one update, unless the
         execution is terminal; False when it was (or does not exist)."""
         query = {
-            **records.identity(execution_id),
+            **records.by_key(execution_id),
             records.PHASE: {"$nin": sorted(records.TERMINAL_PHASES)},
         }
         update = {
@@ -207,7 +207,7 @@ class MongoExecutionStore:
             records.STATE_CHANGE: blob_of(change),
             "updated_at": now,
         }
-        result = await self._executions.update_one(records.identity(execution_id), {"$set": fields})
+        result = await self._executions.update_one(records.by_key(execution_id), {"$set": fields})
         if result.matched_count == 0:
             raise execution_not_found(execution_id)
 
@@ -245,7 +245,7 @@ class MongoExecutionStore:
         """Drops a published message. FerretDB 1.24 ignores ``$pull`` conditions, so the list is
         rewritten, guarded by its value as read and retried when it changed meanwhile (a
         termination queued in between)."""
-        identity = records.identity(execution_id)
+        identity = records.by_key(execution_id)
         for _ in range(_CLEAR_ATTEMPTS):
             document = await self._executions.find_one(identity, {PENDING_MESSAGES: 1})
             if document is None:

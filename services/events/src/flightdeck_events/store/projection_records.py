@@ -102,7 +102,7 @@ class MongoProjectionRecords:
         writes = [
             UpdateOne(
                 {
-                    **executions.identity(entry.execution_id),
+                    **executions.by_key(entry.execution_id),
                     executions.PHASE: executions.Phase.Name(entry.loaded_phase),  # type: ignore[arg-type]
                 },
                 {

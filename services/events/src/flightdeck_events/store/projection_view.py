@@ -24,7 +24,7 @@ class MongoProjectionView:
         self, execution_id: identifier_pb2.WorkflowExecutionIdentifier, not_found: str
     ) -> ExecutionProgress:
         with mongo_span("find", executions.COLLECTION):
-            document = await self._executions.find_one(executions.identity(execution_id))
+            document = await self._executions.find_one(executions.by_key(execution_id))
         if document is None:
             raise faults.NotFound(not_found)
         return execution_entry(document).progress
