@@ -205,9 +205,7 @@ async def _raw_phases(collection: Any, project: str, seeded: list[str]) -> list[
     found = await _latency(
         "PyMongo find_one",
         READS,
-        lambda i: collection.find_one(
-            {"project": project, "domain": "development", "name": picks[i]}
-        ),
+        lambda i: collection.find_one({"_id": f"{project}/development/{picks[i]}"}),
     )
     return [inserted, found]
 
