@@ -6,6 +6,7 @@ import importlib.util
 import json
 import subprocess
 import sys
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any
 
 import grpc
 import pytest
+from flyteidl.admin import project_pb2
 from flyteidl.admin.launch_plan_pb2 import LaunchPlanCreateRequest
 from flyteidl.admin.task_pb2 import TaskCreateRequest
 from flyteidl.admin.workflow_pb2 import WorkflowCreateRequest
@@ -167,3 +169,35 @@ def load_flyte_fixtures(project: str, version: str, negative: bool = False) -> l
 def flyte_fixtures() -> Callable[..., list[FlyteFixture]]:
     """``flyte_fixtures(project, version)``: the flytekit payloads retargeted at ``project``."""
     return load_flyte_fixtures
+
+
+SIMPLE_LAUNCH_PLAN = "sample_workflows.wf_simple"
+"""wf_simple: ``a: int`` required, ``b: int`` with a default; start → t_add → t_square →
+t_to_str → end. flytekit names a workflow's default launch plan after the workflow."""
+
+
+def register_runnable_project(
+    admin: Any, prefix: str, launch_plan: str = SIMPLE_LAUNCH_PLAN, version: str = "v1"
+) -> str:
+    """A new project ``<prefix>-<random>`` holding every fixture task plus ``launch_plan``'s
+    workflow and launch plan, ready to execute; returns its id."""
+    project = f"{prefix}-{uuid.uuid4().hex[:10]}"
+    admin.RegisterProject(
+        project_pb2.ProjectRegisterRequest(project=project_pb2.Project(id=project, name=project))
+    )
+    for fixture in load_flyte_fixtures(project, version):
+        if fixture.kind == "task" or fixture.entity_id.name == launch_plan:
+            fixture.register(admin)
+    return project
+
+
+@pytest.fixture(scope="session")
+def register_runnable() -> Callable[..., str]:
+    """``register_runnable(admin_stub, prefix)``, for tests that run an admin of their own."""
+    return register_runnable_project
+
+
+@pytest.fixture(scope="session")
+def runnable_project(admin: admin_pb2_grpc.AdminServiceStub) -> Callable[[str], str]:
+    """``runnable_project(prefix)``: see ``register_runnable_project``, through the edge."""
+    return lambda prefix: register_runnable_project(admin, prefix)

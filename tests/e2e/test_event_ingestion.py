@@ -9,7 +9,7 @@ import uuid
 import grpc
 import httpx
 import pytest
-from flyteidl.admin import common_pb2, execution_pb2, node_execution_pb2, project_pb2
+from flyteidl.admin import common_pb2, execution_pb2, node_execution_pb2
 from flyteidl.admin import task_execution_pb2 as te
 from flyteidl.core import execution_pb2 as core
 from flyteidl.core import identifier_pb2
@@ -25,16 +25,10 @@ DOMAIN = "development"
 
 @pytest.fixture(scope="module")
 def execution(
-    admin, flyte_fixtures, running_system, propeller
+    admin, runnable_project, running_system, propeller
 ) -> identifier_pb2.WorkflowExecutionIdentifier:  # type: ignore[no-untyped-def]
     """A launch plan executed with FlyteRemote, then run by propeller-like events."""
-    project = f"evt-{uuid.uuid4().hex[:10]}"
-    admin.RegisterProject(
-        project_pb2.ProjectRegisterRequest(project=project_pb2.Project(id=project, name=project))
-    )
-    for fixture in flyte_fixtures(project, "v1"):
-        if fixture.kind == "task" or fixture.entity_id.name == LAUNCH_PLAN:
-            fixture.register(admin)
+    project = runnable_project("evt")
     remote = FlyteRemote(
         Config.for_endpoint(
             f"127.0.0.1:{running_system['FLIGHTDECK_EDGE_GRPC_PORT']}", insecure=True

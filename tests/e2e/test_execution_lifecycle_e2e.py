@@ -7,11 +7,12 @@ from __future__ import annotations
 import subprocess
 import sys
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import grpc
 import pytest
-from flyteidl.admin import common_pb2, execution_pb2, project_pb2
+from flyteidl.admin import common_pb2, execution_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteidl.core import identifier_pb2
 from flyteidl.service import admin_pb2_grpc
@@ -40,17 +41,8 @@ def bump(x: int) -> int:
 
 
 @pytest.fixture(scope="module")
-def project(admin, flyte_fixtures) -> str:  # type: ignore[no-untyped-def]
-    project_id = f"life-{uuid.uuid4().hex[:10]}"
-    admin.RegisterProject(
-        project_pb2.ProjectRegisterRequest(
-            project=project_pb2.Project(id=project_id, name=project_id)
-        )
-    )
-    for fixture in flyte_fixtures(project_id, "v1"):
-        if fixture.kind == "task" or fixture.entity_id.name == LAUNCH_PLAN:
-            fixture.register(admin)
-    return project_id
+def project(runnable_project: Callable[[str], str]) -> str:
+    return runnable_project("life")
 
 
 @pytest.fixture
@@ -179,7 +171,7 @@ def test_terminating_an_unknown_execution_is_not_found(
     assert absent.value.code() is grpc.StatusCode.NOT_FOUND
 
 
-def _pyflyte_run(tmp_path: Path, edge_grpc_target: str, project: str, *inputs: str):  # type: ignore[no-untyped-def]
+def _pyflyte_run(tmp_path: Path, edge_grpc_target: str, project: str, name: str, *inputs: str):  # type: ignore[no-untyped-def]
     source = tmp_path / "flows.py"
     source.write_text(WORKFLOW_MODULE)
     config = tmp_path / "config.yaml"
@@ -188,7 +180,7 @@ def _pyflyte_run(tmp_path: Path, edge_grpc_target: str, project: str, *inputs: s
         sys.executable, "-m", "flytekit.clis.sdk_in_container.pyflyte",
         "--config", str(config),
         "run", "--remote", "--project", project, "--domain", "development",
-        "--name", f"r{uuid.uuid4().hex[:10]}",
+        "--name", name,
         str(source), "bump", *inputs,
     ]  # fmt: skip
     return subprocess.run(
@@ -204,7 +196,7 @@ def _pyflyte_run(tmp_path: Path, edge_grpc_target: str, project: str, *inputs: s
 def test_pyflyte_run_remote_creates_an_execution(
     tmp_path: Path, edge_grpc_target: str, project: str, remote: FlyteRemote
 ) -> None:
-    done = _pyflyte_run(tmp_path, edge_grpc_target, project, "--x", "41")
+    done = _pyflyte_run(tmp_path, edge_grpc_target, project, _name(), "--x", "41")
     assert done.returncode == 0, f"pyflyte run failed:\n{done.stdout}\n{done.stderr}"
     listed, _ = remote.client.list_executions_paginated(
         project, "development", limit=100, filters=None
@@ -214,3 +206,38 @@ def test_pyflyte_run_remote_creates_an_execution(
     fetched = remote.fetch_execution(project, "development", bumps[0].id.name)
     assert fetched.inputs["x"] == 41
     assert isinstance(fetched.id, WorkflowExecutionIdentifier)
+
+
+@pytest.mark.parametrize(
+    ("inputs", "refusals"),
+    [
+        ((), ("StatusCode.INVALID_ARGUMENT", "expected_inputs x missing")),
+        (("--x", "forty-one"), ("Invalid value for '--x'", "forty-one")),
+    ],
+    ids=["missing-refused-by-admin", "mistyped-refused-by-pyflyte"],
+)
+def test_pyflyte_run_remote_refuses_a_bad_input_by_name_and_creates_nothing(
+    tmp_path: Path,
+    edge_grpc_target: str,
+    project: str,
+    admin: admin_pb2_grpc.AdminServiceStub,
+    inputs: tuple[str, ...],
+    refusals: tuple[str, ...],
+) -> None:
+    """pyflyte sends a run without its required input, and shows admin's INVALID_ARGUMENT; it
+    parses a mistyped one itself, against the workflow's interface, before calling (admin's
+    answer to a mistyped input is in test_executions.py, through FlyteRemote and raw stubs)."""
+    name = _name()
+    done = _pyflyte_run(tmp_path, edge_grpc_target, project, name, *inputs)
+    assert done.returncode != 0
+    said = done.stdout + done.stderr
+    assert all(refusal in said for refusal in refusals), said
+    with pytest.raises(grpc.RpcError) as missing:
+        admin.GetExecution(
+            execution_pb2.WorkflowExecutionGetRequest(
+                id=identifier_pb2.WorkflowExecutionIdentifier(
+                    project=project, domain="development", name=name
+                )
+            )
+        )
+    assert missing.value.code() is grpc.StatusCode.NOT_FOUND

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,7 +18,7 @@ from typing import Any
 import grpc
 import httpx
 import pytest
-from flyteidl.admin import common_pb2, execution_pb2, node_execution_pb2, project_pb2
+from flyteidl.admin import common_pb2, execution_pb2, node_execution_pb2
 from flyteidl.admin import task_execution_pb2 as te
 from flyteidl.core import execution_pb2 as core_execution
 from flyteidl.core import identifier_pb2, literals_pb2
@@ -86,14 +86,10 @@ class Run:
 
 
 @pytest.fixture(scope="module")
-def remote(running_system: dict[str, str], admin, flyte_fixtures) -> tuple[FlyteRemote, str]:  # type: ignore[no-untyped-def]
-    project = f"rec-{uuid.uuid4().hex[:10]}"
-    admin.RegisterProject(
-        project_pb2.ProjectRegisterRequest(project=project_pb2.Project(id=project, name=project))
-    )
-    for fixture in flyte_fixtures(project, "v1"):
-        if fixture.kind == "task" or fixture.entity_id.name == LAUNCH_PLAN:
-            fixture.register(admin)
+def remote(
+    running_system: dict[str, str], runnable_project: Callable[[str], str]
+) -> tuple[FlyteRemote, str]:
+    project = runnable_project("rec")
     target = f"127.0.0.1:{running_system['FLIGHTDECK_EDGE_GRPC_PORT']}"
     config = Config.for_endpoint(target, insecure=True)
     return FlyteRemote(config, default_project=project, default_domain=DOMAIN), project

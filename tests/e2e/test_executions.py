@@ -5,10 +5,11 @@ refused with INVALID_ARGUMENT naming the input."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 import grpc
 import pytest
-from flyteidl.admin import execution_pb2, project_pb2
+from flyteidl.admin import execution_pb2
 from flyteidl.core import identifier_pb2, literals_pb2
 from flyteidl.service import admin_pb2_grpc
 from flytekit.configuration import Config
@@ -21,18 +22,8 @@ LAUNCH_PLAN = "sample_workflows.wf_simple"  # a: int (required), b: int = defaul
 
 
 @pytest.fixture(scope="module")
-def project(admin, flyte_fixtures) -> str:  # type: ignore[no-untyped-def]
-    """A fresh project holding every fixture task and the one workflow and launch plan used."""
-    project_id = f"exe-{uuid.uuid4().hex[:10]}"
-    admin.RegisterProject(
-        project_pb2.ProjectRegisterRequest(
-            project=project_pb2.Project(id=project_id, name=project_id)
-        )
-    )
-    for fixture in flyte_fixtures(project_id, "v1"):
-        if fixture.kind == "task" or fixture.entity_id.name == LAUNCH_PLAN:
-            fixture.register(admin)
-    return project_id
+def project(runnable_project: Callable[[str], str]) -> str:
+    return runnable_project("exe")
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ import grpc
 import pytest
 from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import TopicPartition
-from flyteidl.admin import execution_pb2, project_pb2
+from flyteidl.admin import execution_pb2
 from flyteidl.core import identifier_pb2, literals_pb2
 from flyteidl.service import admin_pb2_grpc
 from pymongo import MongoClient
@@ -128,15 +128,6 @@ def _request(project: str, name: str) -> execution_pb2.ExecutionCreateRequest:
     return request
 
 
-def _register(stub: admin_pb2_grpc.AdminServiceStub, fixtures: Callable, project: str) -> None:  # type: ignore[type-arg]
-    stub.RegisterProject(
-        project_pb2.ProjectRegisterRequest(project=project_pb2.Project(id=project, name=project))
-    )
-    for fixture in fixtures(project, "v1"):
-        if fixture.kind == "task" or fixture.entity_id.name == LAUNCH_PLAN:
-            fixture.register(stub)
-
-
 def _create_and_crash(admin: Admin, project: str, name: str, crash_at: str) -> None:
     admin.start(crash_at)
     with pytest.raises(grpc.RpcError) as lost:
@@ -173,21 +164,21 @@ async def _published(bootstrap: str, project: str) -> list[commands_pb2.Executio
 def _wait_until_nothing_pending(mongo_url: str, database: str) -> None:
     deadline = time.monotonic() + READY_SECONDS
     with MongoClient(mongo_url) as client:
-        while client[database]["executions"].count_documents({"pending": True}):
+        executions = client[database]["executions"]
+        while any(d.get("pending_messages") for d in executions.find({}, {"pending_messages": 1})):
             assert time.monotonic() < deadline, "the relay left messages pending"
             time.sleep(0.3)
 
 
 async def test_every_accepted_execution_is_published_once_after_crashes(
     admin: Admin,
-    flyte_fixtures: Callable,
+    register_runnable: Callable[..., str],
     mongo_url: str,
     kafka_bootstrap: str,
     tmp_path: Path,  # type: ignore[type-arg]
 ) -> None:
-    project = f"obx-{uuid.uuid4().hex[:10]}"
     admin.start()
-    _register(admin.stub(), flyte_fixtures, project)
+    project = register_runnable(admin.stub(), "obx")
     admin.stub().CreateExecution(_request(project, "steady"))
     admin.stop()
     _create_and_crash(admin, project, "published-not-cleared", "after_publish")

@@ -54,14 +54,14 @@ TERMINAL_PHASES = frozenset(
 
 
 def key(execution_id: identifier_pb2.WorkflowExecutionIdentifier) -> str:
-    """The document's ``_id``: lookups by ``_id`` are the ones FerretDB answers without a scan,
-    and a second insert of the same execution fails on it like on a unique index."""
+    """The document's ``_id``: FerretDB's SQLite handler answers only ``_id`` lookups without
+    decoding the whole collection, and a second insert of the same execution fails on it like
+    on a unique index."""
     return f"{execution_id.project}/{execution_id.domain}/{execution_id.name}"
 
 
 def by_key(execution_id: identifier_pb2.WorkflowExecutionIdentifier) -> dict[str, str]:
-    """The filter finding one execution: ``_id`` alone, since FerretDB pushes a filter down to
-    its storage only when it names nothing else."""
+    """The filter finding one execution; conditional writes add their conditions to it."""
     return {"_id": key(execution_id)}
 
 

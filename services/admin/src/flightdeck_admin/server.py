@@ -172,7 +172,7 @@ def _execution_apis(
     deliveries: Outbox,
     blobs: ObjectStore,
 ) -> ExecutionsApi:
-    store = executions.MongoExecutionStore(database[executions.COLLECTION])
+    store = executions.MongoExecutionStore.of(database)
     launchables = Launchables(
         registration.launch_plans,
         registration.workflows,
@@ -203,7 +203,7 @@ def outbox_of(
     database: AsyncDatabase, settings: AdminSettings, producer: object, blobs: ObjectStore
 ) -> Outbox:
     return Outbox(
-        executions.MongoExecutionStore(database[executions.COLLECTION]),
+        executions.MongoExecutionStore.of(database),
         kafka.KafkaCommandPublisher(producer),  # type: ignore[arg-type]
         blobs,
         checkpoint=crash_at(settings.crash_at),

@@ -14,7 +14,11 @@ from flyteidl.core import identifier_pb2
 from flightdeck_admin.domain import outbox
 from flightdeck_admin.domain.errors import EntityAlreadyExists, EntityNotFound
 from flightdeck_admin.domain.executions_launch import ExecutionRecord
-from flightdeck_admin.store.executions import COLLECTION, MongoExecutionStore
+from flightdeck_admin.store.executions import (
+    ABANDONED_AFTER,
+    OWED_COLLECTION,
+    MongoExecutionStore,
+)
 from flightdeck_admin.store.executions_memory import InMemoryExecutionStore
 from flightdeck_records import executions as records
 
@@ -88,6 +92,27 @@ class ExecutionStoreContract:
         assert [r.execution.id.name for r in remaining] == ["b"]
         assert (await store.get(_id("a"))).pending_messages == ()
 
+    async def test_delivered_executions_do_not_use_up_the_limit(self, store: Any) -> None:
+        for name in ("a", "b", "c"):
+            await store.insert(_record(name), NOW)
+        later = NOW + timedelta(seconds=1)
+        for record in await store.pending(later, 10):
+            if record.execution.id.name != "c":
+                await store.clear(record.execution.id, record.pending_messages[0].message_id)
+        assert [r.execution.id.name for r in await store.pending(later, 1)] == ["c"]
+
+    async def test_a_termination_queued_after_delivery_is_pending_again(self, store: Any) -> None:
+        await store.insert(_record(), NOW)
+        later = NOW + timedelta(seconds=1)
+        (created,) = await store.pending(later, 10)
+        await store.clear(_id(), created.pending_messages[0].message_id)
+        assert await store.pending(later, 10) == []
+        abort = execution_pb2.AbortMetadata(cause="stop")
+        message = outbox.termination_requested(_id(), abort, later)
+        assert await store.request_abort(_id(), abort, message, later)
+        (due,) = await store.pending(later + timedelta(seconds=1), 10)
+        assert [m.kind for m in due.pending_messages] == [outbox.TERMINATION_REQUESTED]
+
     async def test_abort_is_recorded_with_its_message_unless_terminal(self, store: Any) -> None:
         await store.insert(_record(), NOW)
         abort = execution_pb2.AbortMetadata(cause="stop")
@@ -138,7 +163,31 @@ class TestInMemoryExecutionStore(ExecutionStoreContract):
 class TestMongoExecutionStore(ExecutionStoreContract):
     @pytest.fixture
     def store(self, mongo_database: Any) -> MongoExecutionStore:
-        return MongoExecutionStore(mongo_database[COLLECTION])
+        return MongoExecutionStore.of(mongo_database)
+
+    async def test_a_published_message_leaves_no_mark_and_an_abandoned_one_expires(
+        self, store: Any, mongo_database: Any
+    ) -> None:
+        await store.insert(_record("a"), NOW)
+        await store.insert(_record("b"), NOW)
+        a_message, b_message = [
+            (await store.get(_id(name))).pending_messages[0].message_id for name in ("a", "b")
+        ]
+        await store.clear(_id("a"), a_message)
+        abort = execution_pb2.AbortMetadata(cause="stop")
+        never_stored = outbox.termination_requested(_id("absent"), abort, NOW)
+        assert not await store.request_abort(_id("absent"), abort, never_stored, NOW)
+
+        async def marks() -> list[str]:
+            found = mongo_database[OWED_COLLECTION].find({}, {"_id": 1}).sort("_id", 1)
+            return [mark["_id"] async for mark in found]
+
+        assert await marks() == sorted([b_message, never_stored.message_id])
+        await store.pending(NOW + timedelta(minutes=5), 10)
+        assert await marks() == sorted([b_message, never_stored.message_id]), "maybe in flight"
+        due = await store.pending(NOW + ABANDONED_AFTER + timedelta(seconds=1), 10)
+        assert [r.execution.id.name for r in due] == ["b"]
+        assert await marks() == [b_message]
 
     async def test_tag_and_label_filters(self, store: Any) -> None:
         await store.insert(_record("tagged", tags=("nightly",)), NOW)

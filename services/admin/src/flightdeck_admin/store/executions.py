@@ -10,13 +10,14 @@ between."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeAlias
 
 from flyteidl.admin import common_pb2, execution_pb2
 from flyteidl.core import identifier_pb2
 from pymongo import IndexModel
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 import flightdeck_listing as listing
@@ -33,9 +34,15 @@ from flightdeck_records import executions as records
 from flightdeck_records.documents import moment
 
 COLLECTION = records.COLLECTION
+OWED_COLLECTION = "execution_outbox_marks"
+"""A mark per message owed, keyed by the message id and written before the message itself,
+removed once the message is published: the relay's entry point. A small collection of its own,
+because FerretDB's SQLite handler decodes every execution for any filter not on ``_id``."""
+ABANDONED_AFTER = timedelta(hours=1)
+"""Age at which a mark on a message that was never stored (its writer crashed, or lost a race
+for the name) is dropped; until then the write may still be in flight."""
 PENDING_MESSAGES = "pending_messages"
-PENDING = "pending"
-"""True while ``pending_messages`` may hold something: the relay's indexed entry point."""
+QUEUED_AT, EXECUTION = "queued_at", "execution"
 INPUTS_URI, USER_INPUTS_URI = "inputs_uri", "user_inputs_uri"
 INDEXES = [
     IndexModel(
@@ -43,8 +50,8 @@ INDEXES = [
         unique=True,
         name="execution_name",
     ),
-    IndexModel([(PENDING, 1)], name="execution_outbox"),
 ]
+OWED_INDEXES = [IndexModel([(QUEUED_AT, 1)], name="outbox_mark_age")]
 Document = dict[str, Any]
 _CLEAR_ATTEMPTS = 5
 ExecutionId: TypeAlias = identifier_pb2.WorkflowExecutionIdentifier
@@ -128,7 +135,6 @@ def document_of(record: ExecutionRecord, now: datetime) -> Document:
         INPUTS_URI: record.inputs_uri,
         USER_INPUTS_URI: record.user_inputs_uri,
         PENDING_MESSAGES: [message_document(m) for m in record.pending_messages],
-        PENDING: bool(record.pending_messages),
         records.BLOB: blob_of(execution),
     }
 
@@ -147,10 +153,27 @@ def phase_name(document: Mapping[str, Any]) -> str:
 
 
 class MongoExecutionStore:
-    def __init__(self, collection: AsyncCollection[Document]) -> None:
+    def __init__(
+        self, collection: AsyncCollection[Document], owed: AsyncCollection[Document]
+    ) -> None:
         self._executions = collection
+        self._owed = owed
+
+    @classmethod
+    def of(cls, database: AsyncDatabase[Document]) -> MongoExecutionStore:
+        return cls(database[COLLECTION], database[OWED_COLLECTION])
+
+    async def _mark_owed(self, execution_id: ExecutionId, message: OutboxMessage) -> None:
+        """Before the message is stored, so that no stored message is ever without its mark."""
+        await self._owed.update_one(
+            {"_id": message.message_id},
+            {"$set": {EXECUTION: records.key(execution_id), QUEUED_AT: message.queued_at}},
+            upsert=True,
+        )
 
     async def insert(self, record: ExecutionRecord, now: datetime) -> None:
+        for message in record.pending_messages:
+            await self._mark_owed(record.execution.id, message)
         try:
             await self._executions.insert_one(document_of(record, now))
         except DuplicateKeyError as error:
@@ -183,12 +206,12 @@ class MongoExecutionStore:
             **records.by_key(execution_id),
             records.PHASE: {"$nin": sorted(records.TERMINAL_PHASES)},
         }
+        await self._mark_owed(execution_id, message)
         update = {
             "$set": {
                 records.PHASE: "ABORTING",
                 records.ABORT: blob_of(abort),
                 "abort_cause": abort.cause,
-                PENDING: True,
                 "updated_at": now,
             },
             "$push": {PENDING_MESSAGES: message_document(message)},
@@ -234,17 +257,38 @@ class MongoExecutionStore:
         return [records.execution_of(document) for document in page.documents], page.token
 
     async def pending(self, queued_before: datetime, limit: int) -> list[ExecutionRecord]:
-        """Executions with a message queued before ``queued_before`` still unpublished."""
-        cursor = self._executions.find(
-            {PENDING: True, f"{PENDING_MESSAGES}.queued_at": {"$lt": queued_before}},
-            {records.BLOB: 1, PENDING_MESSAGES: 1},
-        ).limit(limit)
-        return [record_of(document) async for document in cursor]
+        """Up to ``limit`` executions holding a message marked before ``queued_before`` and not
+        yet published. Marks on messages that were never stored are dropped on the way once
+        ``ABANDONED_AFTER`` old."""
+        due: dict[str, ExecutionRecord] = {}
+        after = ""
+        while len(due) < limit:
+            marks = (
+                await self._owed.find({QUEUED_AT: {"$lt": queued_before}, "_id": {"$gt": after}})
+                .sort("_id", 1)
+                .limit(limit)
+                .to_list()
+            )
+            for mark in marks:
+                if mark[EXECUTION] in due:
+                    continue
+                document = await self._executions.find_one(
+                    {"_id": mark[EXECUTION]}, {records.BLOB: 1, PENDING_MESSAGES: 1}
+                )
+                owed = document.get(PENDING_MESSAGES, []) if document else []
+                if any(m["message_id"] == mark["_id"] for m in owed):
+                    due[mark[EXECUTION]] = record_of(document)  # type: ignore[arg-type]
+                elif _aware(mark[QUEUED_AT]) < queued_before - ABANDONED_AFTER:
+                    await self._drop_mark(mark["_id"], mark[QUEUED_AT])
+            if len(marks) < limit:
+                break
+            after = marks[-1]["_id"]
+        return list(due.values())[:limit]
 
     async def clear(self, execution_id: ExecutionId, message_id: str) -> None:
-        """Drops a published message. FerretDB 1.24 ignores ``$pull`` conditions, so the list is
-        rewritten, guarded by its value as read and retried when it changed meanwhile (a
-        termination queued in between)."""
+        """Drops a published message, then its mark. FerretDB 1.24 ignores ``$pull`` conditions,
+        so the list is rewritten, guarded by its value as read and retried when it changed
+        meanwhile (a termination queued in between)."""
         identity = records.by_key(execution_id)
         for _ in range(_CLEAR_ATTEMPTS):
             document = await self._executions.find_one(identity, {PENDING_MESSAGES: 1})
@@ -255,11 +299,17 @@ class MongoExecutionStore:
             if len(kept) == len(seen):
                 return
             result = await self._executions.update_one(
-                {**identity, PENDING_MESSAGES: seen},
-                {"$set": {PENDING_MESSAGES: kept, PENDING: bool(kept)}},
+                {**identity, PENDING_MESSAGES: seen}, {"$set": {PENDING_MESSAGES: kept}}
             )
             if result.matched_count:
+                (cleared,) = (m for m in seen if m["message_id"] == message_id)
+                await self._drop_mark(message_id, cleared["queued_at"])
                 return
+
+    async def _drop_mark(self, message_id: str, queued_at: datetime) -> None:
+        """Unless renewed since: ids repeat (a second TerminateExecution queues the same message
+        again), and the mark then stands for the newer copy."""
+        await self._owed.delete_one({"_id": message_id, QUEUED_AT: queued_at})
 
 
 def _with_filters(

@@ -21,7 +21,6 @@ from flightdeck_admin.domain.executions_launch import (
 from flightdeck_admin.domain.outbox import OutboxMessage
 from flightdeck_admin.store.documents import blob_of
 from flightdeck_admin.store.executions import (
-    PENDING,
     PENDING_MESSAGES,
     document_of,
     message_document,
@@ -76,7 +75,6 @@ class InMemoryExecutionStore:
         document[records.ABORT] = blob_of(abort)
         document["abort_cause"] = abort.cause
         document[PENDING_MESSAGES].append(message_document(message))
-        document[PENDING] = True
         document["updated_at"] = now
         return True
 
@@ -120,8 +118,7 @@ class InMemoryExecutionStore:
         due = [
             document
             for document in self._documents.values()
-            if document[PENDING]
-            and any(m["queued_at"] < queued_before for m in document[PENDING_MESSAGES])
+            if any(m["queued_at"] < queued_before for m in document[PENDING_MESSAGES])
         ]
         return [record_of(copy.deepcopy(document)) for document in due[:limit]]
 
@@ -129,7 +126,6 @@ class InMemoryExecutionStore:
         document = self._document(execution_id)
         kept = [m for m in document[PENDING_MESSAGES] if m["message_id"] != message_id]
         document[PENDING_MESSAGES] = kept
-        document[PENDING] = bool(kept)
 
     def set_phase(self, execution_id: ExecutionId, phase: str) -> None:
         """What the events projector would write; tests use it."""

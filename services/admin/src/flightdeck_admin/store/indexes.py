@@ -42,6 +42,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     attribute_store.COLLECTION: attribute_store.INDEXES,
     executions.COLLECTION: executions.INDEXES,
+    executions.OWED_COLLECTION: executions.OWED_INDEXES,
     launch_plans.ACTIVE_COLLECTION: [
         IndexModel(
             [("project", 1), ("domain", 1), ("name", 1)], unique=True, name="launch_plan_name"
