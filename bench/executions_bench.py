@@ -30,6 +30,7 @@ import grpc
 from flyteidl.admin import execution_pb2
 from flyteidl.core import identifier_pb2
 from flyteidl.service import admin_pb2_grpc
+from measuring import capped_throughput
 from pymongo import AsyncMongoClient
 
 from flightdeck_admin.domain.executions_launch import ExecutionRecord
@@ -106,21 +107,7 @@ def _percentile(samples: list[float], share: float) -> float:
 
 
 async def _throughput(name: str, count: int, operation: Any) -> Phase:
-    counter = iter(range(count))
-    done = 0
-    started = time.perf_counter()
-    deadline = started + PHASE_CAP_SECONDS
-
-    async def worker() -> None:
-        nonlocal done
-        for i in counter:
-            if time.perf_counter() > deadline:
-                return
-            await operation(i)
-            done += 1
-
-    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
-    elapsed = time.perf_counter() - started
+    done, elapsed = await capped_throughput(count, operation, CONCURRENCY, PHASE_CAP_SECONDS)
     return Phase(name, done, round(elapsed, 3), round(done / elapsed, 1))
 
 

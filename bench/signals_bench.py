@@ -13,7 +13,6 @@ import asyncio
 import json
 import os
 import platform
-import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
@@ -24,6 +23,7 @@ import grpc
 from flyteidl.admin import signal_pb2
 from flyteidl.core import identifier_pb2, literals_pb2, types_pb2
 from flyteidl.service import signal_pb2_grpc
+from measuring import capped_throughput
 from redis.asyncio import Redis
 
 from flightdeck_platform.settings import RedisSettings, ServerSettings
@@ -68,21 +68,7 @@ async def _measure(name: str, operation: Callable[[int], Awaitable[object]]) -> 
     """``OPERATIONS`` calls, ``CONCURRENCY`` in flight, stopped early at the time cap."""
     for i in range(WARMUP):
         await operation(i)
-    counter = iter(range(OPERATIONS))
-    done = 0
-    started = time.perf_counter()
-    deadline = started + PHASE_CAP_SECONDS
-
-    async def worker() -> None:
-        nonlocal done
-        for i in counter:
-            if time.perf_counter() > deadline:
-                return
-            await operation(i)
-            done += 1
-
-    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
-    elapsed = time.perf_counter() - started
+    done, elapsed = await capped_throughput(OPERATIONS, operation, CONCURRENCY, PHASE_CAP_SECONDS)
     return Phase(name, done, round(elapsed, 3), round(done / elapsed, 1))
 
 
