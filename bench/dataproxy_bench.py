@@ -37,6 +37,7 @@ from types import ModuleType
 import grpc
 import httpx
 from flyteidl.service import dataproxy_pb2, dataproxy_pb2_grpc
+from measuring import capped_throughput
 
 from flightdeck_storage import LocalObjectStore, SigningKey, UrlSigner
 
@@ -84,21 +85,12 @@ async def _issue_rate(edge_grpc: str) -> tuple[int, float]:
         stub = dataproxy_pb2_grpc.DataProxyServiceStub(channel)
         for md5 in md5s[:100]:
             await stub.CreateUploadLocation(_request(md5))
-        pending = iter(md5s)
-        done = 0
-        started = time.perf_counter()
-        deadline = started + PHASE_CAP_SECONDS
-
-        async def worker() -> None:
-            nonlocal done
-            for md5 in pending:
-                if time.perf_counter() > deadline:
-                    return
-                await stub.CreateUploadLocation(_request(md5))
-                done += 1
-
-        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
-        return done, time.perf_counter() - started
+        return await capped_throughput(
+            SIGN_CALLS,
+            lambda i: stub.CreateUploadLocation(_request(md5s[i])),
+            CONCURRENCY,
+            PHASE_CAP_SECONDS,
+        )
 
 
 async def _in_process_rate(scratch: Path) -> tuple[int, float]:
