@@ -24,7 +24,7 @@ proto-check: setup ## Fail if the committed generated code is out of date
 lint: setup proto-check ## ruff, mypy and the import-linter layer contracts
 	@$(UV) run --frozen ruff check .
 	@$(UV) run --frozen ruff format --check .
-	@$(UV) run --frozen mypy libs/platform/src libs/typecheck/src libs/listing/src libs/storage/src libs/records/src libs/proto/src/flightdeck_proto/routes.py libs/proto/src/flightdeck_proto/services.py services/*/src
+	@$(UV) run --frozen mypy libs/platform/src libs/typecheck/src libs/listing/src libs/storage/src libs/records/src libs/compiler/src libs/proto/src/flightdeck_proto/routes.py libs/proto/src/flightdeck_proto/services.py services/*/src
 	@$(UV) run --frozen lint-imports
 
 test-unit: setup ## Unit and api tests: no servers needed
