@@ -78,6 +78,13 @@ SERVICES = (
         "FLIGHTDECK_SIGNALS_GRPC_PORT",
         "FLIGHTDECK_SIGNALS_HTTP_PORT",
     ),
+    Service(
+        "executor",
+        "flightdeck_executor",
+        "FLIGHTDECK_EXECUTOR_",
+        None,
+        "FLIGHTDECK_EXECUTOR_HTTP_PORT",
+    ),
 )
 
 
@@ -93,6 +100,9 @@ def service_env(service: Service, log_format: str) -> dict[str, str]:
         f"{prefix}STORAGE__LOCAL_ROOT": str(REPO / "var" / "storage"),
         f"{prefix}STORAGE__PUBLIC_URL": f"http://127.0.0.1:{p['FLIGHTDECK_EDGE_HTTP_PORT']}",
         f"{prefix}ADMIN__TARGET": f"127.0.0.1:{p['FLIGHTDECK_ADMIN_GRPC_PORT']}",
+        f"{prefix}CONTROL_PLANE__TARGET": f"127.0.0.1:{p['FLIGHTDECK_EDGE_GRPC_PORT']}",
+        f"{prefix}PUBLIC_URL": f"http://127.0.0.1:{p['FLIGHTDECK_EDGE_HTTP_PORT']}",
+        f"{prefix}WORK_DIR": str(REPO / "var" / "executor" / "work"),
     }
     if service.grpc_port_key:
         env[f"{prefix}SERVER__GRPC_PORT"] = p[service.grpc_port_key]

@@ -25,10 +25,8 @@ from flightdeck_admin.api.task_executions import TaskExecutionsApi
 from flightdeck_admin.api.tasks import TasksApi
 from flightdeck_admin.api.version import VersionApi
 from flightdeck_admin.api.workflows import WorkflowsApi
-from flightdeck_admin.domain import quantities
 from flightdeck_admin.domain import workflows as domain_workflows
 from flightdeck_admin.domain.build import ControlPlaneVersion
-from flightdeck_admin.domain.compiler import compile_task
 from flightdeck_admin.domain.task_resources import PlatformResources
 from flightdeck_admin.messaging import kafka
 from flightdeck_admin.service.attributes import MatchableAttributes
@@ -66,6 +64,7 @@ from flightdeck_admin.store.projects import COLLECTION as PROJECTS
 from flightdeck_admin.store.projects import MongoProjectStore
 from flightdeck_admin.store.tasks import COLLECTION as TASKS
 from flightdeck_admin.store.tasks import MongoTaskStore
+from flightdeck_compiler import compile_task, quantities
 from flightdeck_platform.build_info import build_info
 from flightdeck_platform.entrypoint import run_service
 from flightdeck_platform.host import ServiceHost

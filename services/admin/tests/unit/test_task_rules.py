@@ -6,9 +6,10 @@ import pytest
 from flyteidl.admin import task_pb2
 from flyteidl.core import interface_pb2, tasks_pb2
 
-from flightdeck_admin.domain import quantities, registration
+from flightdeck_admin.domain import registration
 from flightdeck_admin.domain.errors import InvalidField, MissingField
 from flightdeck_admin.domain.tasks import validate_spec
+from flightdeck_compiler import quantities
 
 LIMITS = {"cpu": Decimal(2), "memory": quantities.parse("1Gi"), "gpu": Decimal(1)}
 R = tasks_pb2.Resources

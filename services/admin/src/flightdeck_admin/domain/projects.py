@@ -5,7 +5,7 @@ from __future__ import annotations
 from flyteidl.admin import project_pb2
 
 from flightdeck_admin.domain.errors import InvalidField, MissingField
-from flightdeck_admin.domain.kubernetes_names import (
+from flightdeck_compiler.kubernetes_names import (
     is_dns_label,
     is_label_value,
     is_qualified_name,

@@ -13,7 +13,7 @@ from decimal import Decimal
 from flyteidl.admin import matchable_resource_pb2, workflow_pb2
 from flyteidl.core import tasks_pb2
 
-from flightdeck_admin.domain import quantities
+from flightdeck_compiler import quantities
 
 Resource = tasks_pb2.Resources.ResourceName
 _NAMES = {

@@ -8,8 +8,8 @@ from decimal import Decimal
 from flyteidl.admin import task_pb2
 from flyteidl.core import tasks_pb2
 
-from flightdeck_admin.domain import quantities
 from flightdeck_admin.domain.errors import InvalidField, MissingField
+from flightdeck_compiler import quantities
 
 ResourceLimits = Mapping[str, Decimal]
 """Platform ceilings by resource name (``cpu``, ``memory``, ``gpu``...)."""

@@ -7,7 +7,8 @@ from typing import Protocol
 from flyteidl.admin import launch_plan_pb2, workflow_pb2
 from flyteidl.core import identifier_pb2
 
-from flightdeck_admin.domain import compiler, identifiers, registration, workflows
+import flightdeck_compiler as compiler
+from flightdeck_admin.domain import identifiers, registration, workflows
 from flightdeck_admin.domain.errors import EntityAlreadyExists, EntityNotFound, MissingField
 from flightdeck_admin.service.description_entities import (
     DescriptionEntityStore,

@@ -1,0 +1,3 @@
+from flightdeck_executor.server import main
+
+main()

@@ -1,0 +1,30 @@
+"""The executor's Prometheus metrics: what operators alert on."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge
+
+EVENTS_SENT = Counter(
+    "flightdeck_executor_events_sent",
+    "Events sent to the control plane, by kind and outcome.",
+    ["kind", "outcome"],
+)
+DEAD_LETTERS = Counter(
+    "flightdeck_executor_dead_letters",
+    "Events the control plane kept refusing, set aside in executor_dead_letters.",
+)
+ROUND_FAILURES = Counter(
+    "flightdeck_executor_round_failures", "Rounds that raised; the run retries with backoff."
+)
+RUNS_FINISHED = Counter(
+    "flightdeck_executor_runs_finished", "Runs this replica drove to the end, by phase.", ["phase"]
+)
+RUNS_ACTIVE = Gauge("flightdeck_executor_runs_active", "Runs this replica drives now.")
+TASK_SLOTS_IN_USE = Gauge(
+    "flightdeck_executor_task_slots_in_use", "Task processes this replica runs now."
+)
+COMMANDS = Counter(
+    "flightdeck_executor_commands",
+    "Executor commands consumed, by kind and outcome.",
+    ["kind", "outcome"],
+)

@@ -1,0 +1,127 @@
+"""What the engine needs from the world, as protocols; adapters live in store/, clients/ and
+processes/."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from pathlib import Path
+from typing import Protocol
+
+from flyteidl.core import identifier_pb2, literals_pb2, types_pb2
+from google.protobuf.message import Message
+
+from flightdeck_executor.domain.run_state import RunState
+from flightdeck_proto.gen.flightdeck.internal.v1 import executions_pb2
+
+
+class Delivery(Enum):
+    """What became of one event sent to the control plane."""
+
+    ACCEPTED = "accepted"
+    ALREADY_EXISTS = "already_exists"
+    RETRY = "retry"
+    """Transient (unavailable, deadline): the same event is sent again later."""
+    REJECTED = "rejected"
+    """Refused for what it says; re-sending cannot help."""
+    STOP = "stop"
+    """The control plane refuses the run itself (terminal already, another cluster)."""
+
+
+class EventSink(Protocol):
+    async def send(self, kind: str, request: Message) -> tuple[Delivery, str]:
+        """``kind`` is workflow, node or task; returns the outcome and the server's message."""
+
+
+@dataclass
+class PendingEvent:
+    kind: str
+    payload: bytes
+    attempts: int = 0
+
+
+@dataclass
+class StoredRun:
+    key: str
+    partition: int
+    created: executions_pb2.ExecutionCreated
+    state: RunState
+    outbox: list[PendingEvent] = field(default_factory=list)
+    abort_cause: str = ""
+
+
+class RunStore(Protocol):
+    async def add(self, run: StoredRun) -> bool:
+        """Stores a new run; False when a run with that key exists (a redelivered command)."""
+
+    async def load(self, key: str) -> StoredRun | None: ...
+
+    async def save(self, run: StoredRun) -> None:
+        """Writes state and outbox in one document update."""
+
+    async def request_abort(self, key: str, cause: str) -> bool:
+        """False when there is no such run."""
+
+    async def unfinished(self, partitions: Sequence[int]) -> list[str]:
+        """Keys of the runs on those partitions still to drive."""
+
+    async def finish(self, key: str) -> None: ...
+
+    async def dead_letter(self, key: str, event: PendingEvent, reason: str) -> None: ...
+
+
+class ProcessStatus(Protocol):
+    """One of the runner's status values (processes.local)."""
+
+
+class TaskProcesses(Protocol):
+    async def launch(
+        self, attempt_dir: Path, argv: Sequence[str], env: Mapping[str, str], cwd: Path
+    ) -> None: ...
+
+    async def status(self, attempt_dir: Path) -> object: ...
+
+    async def kill(self, attempt_dir: Path, grace_seconds: float = 5.0) -> None: ...
+
+    def log_tail(self, attempt_dir: Path, max_bytes: int = 4096) -> str: ...
+
+    def started_at(self, attempt_dir: Path) -> datetime | None: ...
+
+
+class Signals(Protocol):
+    async def get_or_create(
+        self,
+        execution_id: identifier_pb2.WorkflowExecutionIdentifier,
+        signal_id: str,
+        literal_type: types_pb2.LiteralType,
+    ) -> literals_pb2.Literal | None:
+        """The signal's value once set, else None (the signal now exists)."""
+
+
+@dataclass(frozen=True)
+class ChildStatus:
+    phase: str
+    outputs: literals_pb2.LiteralMap | None = None
+    error: object = None
+
+
+class ChildExecutions(Protocol):
+    """Launch-plan nodes' child executions, through admin."""
+
+    async def create(
+        self,
+        child: identifier_pb2.WorkflowExecutionIdentifier,
+        launch_plan: identifier_pb2.Identifier,
+        inputs: literals_pb2.LiteralMap,
+        parent: identifier_pb2.NodeExecutionIdentifier,
+        parent_spec: object,
+    ) -> str:
+        """ "" when created (or already there); else the error that makes the node fail."""
+
+    async def status(self, child: identifier_pb2.WorkflowExecutionIdentifier) -> ChildStatus: ...
+
+    async def terminate(
+        self, child: identifier_pb2.WorkflowExecutionIdentifier, cause: str
+    ) -> None: ...

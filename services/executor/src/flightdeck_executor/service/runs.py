@@ -1,0 +1,105 @@
+"""The runs this replica drives: one driver per run on the partitions it owns. A run is stored
+when its command arrives (a redelivered command finds it there); on assignment the replica
+resumes the unfinished runs of its new partitions; on revocation it stops driving, leaving
+task processes running for the next owner to adopt."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterable
+
+from flightdeck_executor.domain.run_state import RunState
+from flightdeck_executor.service import metrics
+from flightdeck_executor.service.driver import RunDriver
+from flightdeck_executor.service.ports import EventSink, RunStore, StoredRun
+from flightdeck_executor.service.rounds import Engine
+from flightdeck_proto.gen.flightdeck.internal.v1 import executions_pb2
+from flightdeck_records import topics
+
+_log = logging.getLogger("flightdeck.executor.runs")
+
+
+class Runs:
+    def __init__(
+        self, engine: Engine, store: RunStore, sink: EventSink, poll_interval: float
+    ) -> None:
+        self._engine = engine
+        self._store = store
+        self._sink = sink
+        self._poll = poll_interval
+        self._drivers: dict[str, tuple[RunDriver, asyncio.Task[None]]] = {}
+
+    async def created(self, command: executions_pb2.ExecutionCreated, partition: int) -> None:
+        key = topics.execution_key(command.execution_id).decode()
+        run = StoredRun(key=key, partition=partition, created=command, state=RunState())
+        if not await self._store.add(run):
+            stored = await self._store.load(key)
+            if stored is None or stored.state.finished:
+                return
+            run = stored
+        self._start(run)
+
+    async def termination_requested(
+        self, command: executions_pb2.ExecutionTerminationRequested
+    ) -> None:
+        key = topics.execution_key(command.execution_id).decode()
+        if not await self._store.request_abort(key, command.cause):
+            _log.warning("termination of unknown run %s ignored", key)
+            return
+        running = self._drivers.get(key)
+        if running is not None:
+            running[0].request_abort(command.cause)
+
+    async def assigned(self, partitions: Iterable[int]) -> None:
+        for key in await self._store.unfinished(sorted(partitions)):
+            if key in self._drivers:
+                continue
+            run = await self._store.load(key)
+            if run is None or run.state.finished:
+                await self._store.finish(key)
+                continue
+            _log.info("resuming run %s", key)
+            self._start(run)
+
+    async def revoked(self, partitions: Iterable[int]) -> None:
+        lost = set(partitions)
+        await self._stop([key for key, (d, _) in self._drivers.items() if d.run.partition in lost])
+
+    async def close(self) -> None:
+        await self._stop(list(self._drivers))
+
+    def wake_all(self) -> None:
+        for driver, _ in self._drivers.values():
+            driver.wake()
+
+    def _start(self, run: StoredRun) -> None:
+        if run.key in self._drivers:
+            return
+        driver = RunDriver(self._engine, self._store, self._sink, run, self._poll)
+        task = asyncio.create_task(self._drive(driver), name=f"run {run.key}")
+        self._drivers[run.key] = (driver, task)
+        metrics.RUNS_ACTIVE.set(len(self._drivers))
+
+    async def _drive(self, driver: RunDriver) -> None:
+        try:
+            await driver.drive()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            _log.exception(
+                "driver of run %s stopped; it resumes on the next assignment", driver.run.key
+            )
+        finally:
+            if self._drivers.get(driver.run.key, (None,))[0] is driver:
+                del self._drivers[driver.run.key]
+            metrics.RUNS_ACTIVE.set(len(self._drivers))
+
+    async def _stop(self, keys: list[str]) -> None:
+        tasks = [self._drivers[key][1] for key in keys if key in self._drivers]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

@@ -1,0 +1,99 @@
+"""The executor's settings: environment prefix ``FLIGHTDECK_EXECUTOR_``, sections nest with
+``__`` (``FLIGHTDECK_EXECUTOR_TASKS__MAX_RUNNING=8``)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+from pydantic_settings import SettingsConfigDict
+
+from flightdeck_platform.settings import (
+    KafkaSettings,
+    MongoSettings,
+    ServerSettings,
+    ServiceSettings,
+)
+from flightdeck_storage import StorageConfig
+
+
+class ControlPlaneSettings(BaseModel):
+    target: str = Field(
+        "127.0.0.1:8089",
+        description="gRPC address of the edge: events, signals and executions go through it.",
+    )
+    producer_id: str = Field(
+        "propeller", description="producer_id of every event (the cluster id admin checks)."
+    )
+    call_timeout_seconds: float = Field(30.0, description="Deadline of one gRPC call.")
+
+
+class CommandSettings(BaseModel):
+    consumer_group: str = Field(
+        "flightdeck-executor", description="Consumer group of the executor replicas."
+    )
+    partitions: int = Field(
+        12,
+        description="Partitions of the executor-commands topic when it has to be created: the "
+        "most replicas that can share the runs.",
+    )
+    replication_factor: int = Field(1, description="Replicas per partition (3 in production).")
+    topic_prefix: str = Field("", description="Prepended to the topic name (isolates tenants).")
+
+
+class TaskSettings(BaseModel):
+    python_bin_dir: Path = Field(
+        Path(sys.executable).parent,
+        description="bin directory of the Python environment tasks run in (first on PATH, so "
+        "pyflyte-execute and pyflyte-fast-execute resolve there). Images are not pulled.",
+    )
+    max_running: int = Field(
+        8, description="Task processes one replica runs at once; the rest wait queued."
+    )
+    kill_grace_seconds: float = Field(5.0, description="SIGTERM to SIGKILL on abort.")
+    max_output_bytes: int = Field(
+        2 * 1024 * 1024, description="Largest outputs.pb read back (OutputSizeExceeded above)."
+    )
+    max_system_failures: int = Field(
+        3, description="System-error retries a node gets beyond its own retries."
+    )
+    passed_environment: list[str] = Field(
+        default_factory=lambda: ["HOME", "LANG", "LC_ALL", "TMPDIR", "TZ"],
+        description="Variables of the executor's own environment a task process inherits.",
+    )
+
+
+class ExecutorSettings(ServiceSettings):
+    """Environment prefix ``FLIGHTDECK_EXECUTOR_``; only the HTTP port is served."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="FLIGHTDECK_EXECUTOR_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    server: ServerSettings = ServerSettings(grpc_port=0, http_port=8580)
+    kafka: KafkaSettings = KafkaSettings(client_id="flightdeck-executor")
+    mongo: MongoSettings = MongoSettings()
+    storage: StorageConfig = StorageConfig()
+    control_plane: ControlPlaneSettings = ControlPlaneSettings()
+    commands: CommandSettings = CommandSettings()
+    tasks: TaskSettings = TaskSettings()
+    work_dir: Path = Field(
+        Path("var/executor/work"),
+        description="Where task attempts run and keep their logs; replicas on one host share it.",
+    )
+    raw_output_prefix: str = Field(
+        "",
+        description="Raw output location when the execution names none; unset = data/ in "
+        "the object store.",
+    )
+    metadata_prefix: str = Field(
+        "metadata/propeller", description="Key prefix of the run's metadata in the object store."
+    )
+    public_url: str = Field(
+        "http://127.0.0.1:8088",
+        description="Base URL of the edge, for the log links in task events.",
+    )
+    poll_interval_seconds: float = Field(
+        1.0, description="How often a waiting run re-checks gates and adopted processes."
+    )

@@ -1,0 +1,113 @@
+"""The executor's MongoDB collections: ``executor_runs`` (one document per run: the command,
+the state and its unsent events, written together), ``executor_active`` (the small set of runs
+still to drive, by partition, so resuming never scans finished runs) and
+``executor_dead_letters``. Every hot lookup is by ``_id``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from flightdeck_executor.domain.run_state import RunState
+from flightdeck_executor.service.ports import PendingEvent, StoredRun
+from flightdeck_proto.gen.flightdeck.internal.v1 import executions_pb2
+
+RUNS, ACTIVE, DEAD_LETTERS = "executor_runs", "executor_active", "executor_dead_letters"
+
+
+class MongoRunStore:
+    def __init__(self, database: AsyncDatabase) -> None:
+        self._runs = database[RUNS]
+        self._active = database[ACTIVE]
+        self._dead = database[DEAD_LETTERS]
+
+    async def add(self, run: StoredRun) -> bool:
+        # Active first: a crash between the two leaves a mark that finds no run (dropped on
+        # resume), never a run nobody resumes.
+        await self._active.replace_one(
+            {"_id": run.key}, {"_id": run.key, "partition": run.partition}, upsert=True
+        )
+        try:
+            await self._runs.insert_one(
+                {
+                    "_id": run.key,
+                    "partition": run.partition,
+                    "created": run.created.SerializeToString(),
+                    "state": run.state.to_json(),
+                    "outbox": [],
+                    "abort_cause": run.abort_cause,
+                    "finished": False,
+                }
+            )
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def load(self, key: str) -> StoredRun | None:
+        document = await self._runs.find_one({"_id": key})
+        if document is None:
+            return None
+        return StoredRun(
+            key=key,
+            partition=document["partition"],
+            created=executions_pb2.ExecutionCreated.FromString(document["created"]),
+            state=RunState.from_json(document["state"]),
+            outbox=[
+                PendingEvent(e["kind"], e["payload"], e.get("attempts", 0))
+                for e in document["outbox"]
+            ],
+            abort_cause=document.get("abort_cause", ""),
+        )
+
+    async def save(self, run: StoredRun) -> None:
+        await self._runs.update_one(
+            {"_id": run.key},
+            {
+                "$set": {
+                    "state": run.state.to_json(),
+                    "outbox": [
+                        {"kind": e.kind, "payload": e.payload, "attempts": e.attempts}
+                        for e in run.outbox
+                    ],
+                }
+            },
+        )
+
+    async def request_abort(self, key: str, cause: str) -> bool:
+        result = await self._runs.update_one(
+            {"_id": key}, {"$set": {"abort_cause": cause or "aborted"}}
+        )
+        return result.matched_count > 0
+
+    async def unfinished(self, partitions: Sequence[int]) -> list[str]:
+        cursor = self._active.find({"partition": {"$in": list(partitions)}}, {"_id": 1})
+        return [document["_id"] async for document in cursor]
+
+    async def finish(self, key: str) -> None:
+        await self._runs.update_one({"_id": key}, {"$set": {"finished": True}})
+        await self._active.delete_one({"_id": key})
+
+    async def dead_letter(self, key: str, event: PendingEvent, reason: str) -> None:
+        await self._dead.insert_one(
+            {
+                "run": key,
+                "kind": event.kind,
+                "payload": event.payload,
+                "reason": reason,
+                "at": datetime.now(UTC),
+            }
+        )
+
+
+def connect(url: str, appname: str, timeout_ms: int) -> AsyncMongoClient:
+    return AsyncMongoClient(
+        url, appname=appname, tz_aware=True, serverSelectionTimeoutMS=timeout_ms, w="majority"
+    )
+
+
+async def ping(client: AsyncMongoClient) -> None:
+    await client.admin.command("ping")
