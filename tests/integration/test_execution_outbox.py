@@ -19,6 +19,7 @@ from pathlib import Path
 import grpc
 import pytest
 from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import TopicPartition
 from flyteidl.admin import execution_pb2
 from flyteidl.core import identifier_pb2, literals_pb2
@@ -136,6 +137,16 @@ def _create_and_crash(admin: Admin, project: str, name: str, crash_at: str) -> N
     assert admin.crashed()
 
 
+async def _partitions(bootstrap: str, topic: str) -> list[int]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        (described,) = await admin.describe_topics([topic])
+        return [partition["partition"] for partition in described["partitions"]]
+    finally:
+        await admin.close()
+
+
 async def _published(bootstrap: str, project: str) -> list[commands_pb2.ExecutionCreated]:
     """Every ExecutionCreated for ``project`` now on the topic, duplicates included."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
@@ -143,7 +154,7 @@ async def _published(bootstrap: str, project: str) -> list[commands_pb2.Executio
     try:
         partitions = [
             TopicPartition(topics.EXECUTOR_COMMANDS, p)
-            for p in consumer.partitions_for_topic(topics.EXECUTOR_COMMANDS) or {0}
+            for p in await _partitions(bootstrap, topics.EXECUTOR_COMMANDS)
         ]
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)

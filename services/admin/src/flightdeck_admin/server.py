@@ -69,6 +69,7 @@ from flightdeck_platform.build_info import build_info
 from flightdeck_platform.entrypoint import run_service
 from flightdeck_platform.host import ServiceHost
 from flightdeck_proto import services
+from flightdeck_records import topics
 from flightdeck_storage import ObjectStore, open_store
 
 SERVICE_NAME = "flightdeck-admin"
@@ -248,7 +249,16 @@ def build_host(
             "object_store": blobs.ping,
             "kafka": lambda: kafka.ping(producer),
         },
-        connectors={"mongo indexes": lambda: indexes.apply(database), "kafka": producer.start},
+        connectors={
+            "mongo indexes": lambda: indexes.apply(database),
+            "kafka": producer.start,
+            "executor commands topic": lambda: kafka.ensure_commands_topic(
+                settings.kafka,
+                settings.executor_commands.partitions,
+                settings.executor_commands.replication_factor,
+                topics.EXECUTOR_COMMANDS,
+            ),
+        },
         health_names=["flyteadmin"],
     )
 

@@ -32,6 +32,15 @@ class OutboxSettings(BaseModel):
     )
 
 
+class ExecutorCommandsSettings(BaseModel):
+    partitions: int = Field(
+        12,
+        description="Partitions of the executor-commands topic when admin creates it: the most "
+        "executor replicas that can share the runs.",
+    )
+    replication_factor: int = Field(1, description="Replicas per partition (3 in production).")
+
+
 class AdminSettings(ServiceSettings):
     """Environment prefix ``FLIGHTDECK_ADMIN_``; sections nest with ``__``."""
 
@@ -44,6 +53,7 @@ class AdminSettings(ServiceSettings):
     storage: StorageConfig = StorageConfig()
     kafka: KafkaSettings = KafkaSettings(client_id="flightdeck-admin")
     outbox: OutboxSettings = OutboxSettings()
+    executor_commands: ExecutorCommandsSettings = ExecutorCommandsSettings()
     crash_at: str = Field(
         "",
         description="Tests only: exit the process abruptly at this outbox checkpoint "

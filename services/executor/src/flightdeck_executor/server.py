@@ -13,7 +13,8 @@ from faststream.kafka import KafkaBroker
 from flightdeck_executor.api.logs import log_routes
 from flightdeck_executor.clients import control_plane
 from flightdeck_executor.consumers import commands
-from flightdeck_executor.messaging.topics import ensure_topic
+from flightdeck_executor.messaging.ownership import Ownership
+from flightdeck_executor.messaging.topics import require_topic
 from flightdeck_executor.processes.local import LocalProcesses
 from flightdeck_executor.service.rounds import Engine, EngineConfig
 from flightdeck_executor.service.runs import Runs
@@ -79,8 +80,13 @@ async def serve(settings: ExecutorSettings) -> None:
     edge = control_plane.channel(settings.control_plane.target, settings.server.max_message_bytes)
     timeout = settings.control_plane.call_timeout_seconds
     awake: list[Runs] = []
+
+    def wake() -> None:
+        for started in awake:
+            started.wake_all()
+
     # The supervisor shim is ours, so it runs in the executor's own environment.
-    processes = LocalProcesses(sys.executable, wake=lambda: [r.wake_all() for r in awake])
+    processes = LocalProcesses(sys.executable, wake=wake)
     engine = Engine(
         config=engine_config(settings),
         blobs=blobs,
@@ -91,21 +97,22 @@ async def serve(settings: ExecutorSettings) -> None:
     )
     store = run_store.MongoRunStore(client[settings.mongo.database])
     runs = Runs(
-        engine, store, control_plane.GrpcEventSink(edge, timeout), settings.poll_interval_seconds
+        engine,
+        store,
+        control_plane.GrpcEventSink(edge, timeout),
+        settings.poll_interval_seconds,
+        settings.commands.cluster_pools,
     )
     awake.append(runs)
     topic = settings.commands.topic_prefix + topics.EXECUTOR_COMMANDS
     broker = KafkaBroker(settings.kafka.bootstrap_servers, client_id=settings.kafka.client_id)
-    commands.subscribe(broker, runs, topic, settings.commands.consumer_group)
+    commands.subscribe(
+        broker, runs, topic, settings.commands.consumer_group, Ownership(runs, topic)
+    )
 
     async def start_consuming() -> None:
         await run_store.ping(client)
-        await ensure_topic(
-            settings.kafka,
-            topic,
-            settings.commands.partitions,
-            settings.commands.replication_factor,
-        )
+        await require_topic(settings.kafka, topic)
         await broker.start()
 
     host = ServiceHost(

@@ -33,12 +33,11 @@ class CommandSettings(BaseModel):
     consumer_group: str = Field(
         "flightdeck-executor", description="Consumer group of the executor replicas."
     )
-    partitions: int = Field(
-        12,
-        description="Partitions of the executor-commands topic when it has to be created: the "
-        "most replicas that can share the runs.",
+    cluster_pools: list[str] = Field(
+        default_factory=lambda: [""],
+        description="Cluster pools (the execution's cluster assignment) this executor runs; "
+        '"" is executions without one. Others are left to the executor serving their pool.',
     )
-    replication_factor: int = Field(1, description="Replicas per partition (3 in production).")
     topic_prefix: str = Field("", description="Prepended to the topic name (isolates tenants).")
 
 

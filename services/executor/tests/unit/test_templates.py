@@ -206,7 +206,8 @@ def test_values_without_a_text_form_fail(literal: literals_pb2.Literal, reason: 
     with pytest.raises(TemplateRenderFailed) as failure:
         _render_one("--v={{.inputs.v}}", _inputs(v=literal))
     assert failure.value.message == (
-        f"0: input template [{{{{.inputs.v}}}}]: failed to bind a value to inputName [v]: {reason}\r\n"
+        "0: input template [{{.inputs.v}}]: "
+        f"failed to bind a value to inputName [v]: {reason}\r\n"
     )
 
 

@@ -1,25 +1,25 @@
-"""The executor-commands topic, created with its partitions when missing: partitions are how
-many replicas can share the runs, and an auto-created topic would have one."""
+"""The executor-commands topic is admin's (it creates it with its partitions); the executor
+waits for it rather than letting the broker auto-create one with a single partition."""
 
 from __future__ import annotations
 
-import contextlib
-
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.admin import AIOKafkaAdminClient
 
 from flightdeck_platform.settings import KafkaSettings
 
 
-async def ensure_topic(kafka: KafkaSettings, name: str, partitions: int, replication: int) -> None:
+class TopicMissing(Exception):
+    pass
+
+
+async def require_topic(kafka: KafkaSettings, name: str) -> None:
+    """Raises TopicMissing until the topic exists (listing topics never creates one)."""
     admin = AIOKafkaAdminClient(
         bootstrap_servers=kafka.bootstrap_servers, client_id=kafka.client_id
     )
     await admin.start()
     try:
-        if name in set(await admin.list_topics()):
-            return
-        with contextlib.suppress(TopicAlreadyExistsError):
-            await admin.create_topics([NewTopic(name, partitions, replication)])
+        if name not in set(await admin.list_topics()):
+            raise TopicMissing(f"topic {name} does not exist yet (admin creates it)")
     finally:
         await admin.close()

@@ -42,7 +42,7 @@ async def step(rnd: Round, scope: Scope, node_id: str, node: NodeState) -> None:
             chosen = branches.choose_then_node(scope.nodes[node_id].branch_node, inputs)
         except branches.BranchFailed as failure:
             error = execution_pb2.ExecutionError(
-                code=failure.code, message=failure.message, kind=execution_pb2.ExecutionError.USER
+                code=failure.code, message=failure.message, kind=failure.kind
             )
             reporting.node_phase(rnd, uid, node, "FAILED", error=error)
             return

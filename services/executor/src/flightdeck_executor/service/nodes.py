@@ -110,7 +110,9 @@ async def start(
         inputs = await resolve(rnd, scope, wiring)
     except bindings.BindingResolutionFailed as failure:
         error = execution_pb2.ExecutionError(
-            code=failure.code, message=failure.message, kind=execution_pb2.ExecutionError.SYSTEM
+            code=failure.wire_code,
+            message=failure.message,
+            kind=execution_pb2.ExecutionError.SYSTEM,
         )
         reporting.node_phase(rnd, scope.uid(node_id), node, "FAILED", error=error)
         return node

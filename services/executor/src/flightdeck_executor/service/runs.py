@@ -23,23 +23,33 @@ _log = logging.getLogger("flightdeck.executor.runs")
 
 class Runs:
     def __init__(
-        self, engine: Engine, store: RunStore, sink: EventSink, poll_interval: float
+        self,
+        engine: Engine,
+        store: RunStore,
+        sink: EventSink,
+        poll_interval: float,
+        cluster_pools: Iterable[str] = ("",),
     ) -> None:
+        self._pools = frozenset(cluster_pools)
         self._engine = engine
         self._store = store
         self._sink = sink
         self._poll = poll_interval
         self._drivers: dict[str, tuple[RunDriver, asyncio.Task[None]]] = {}
 
-    async def created(self, command: executions_pb2.ExecutionCreated, partition: int) -> None:
+    async def created(self, command: executions_pb2.ExecutionCreated, partition: int) -> bool:
+        """False when the run belongs to another cluster pool's executor."""
+        if command.spec.cluster_assignment.cluster_pool_name not in self._pools:
+            return False
         key = topics.execution_key(command.execution_id).decode()
         run = StoredRun(key=key, partition=partition, created=command, state=RunState())
         if not await self._store.add(run):
             stored = await self._store.load(key)
             if stored is None or stored.state.finished:
-                return
+                return True
             run = stored
         self._start(run)
+        return True
 
     async def termination_requested(
         self, command: executions_pb2.ExecutionTerminationRequested
