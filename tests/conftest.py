@@ -15,7 +15,12 @@ from typing import Any
 
 import grpc
 import pytest
-from flyteidl.admin import project_pb2
+from flyteidl.admin import (
+    cluster_assignment_pb2,
+    matchable_resource_pb2,
+    project_domain_attributes_pb2,
+    project_pb2,
+)
 from flyteidl.admin.launch_plan_pb2 import LaunchPlanCreateRequest
 from flyteidl.admin.task_pb2 import TaskCreateRequest
 from flyteidl.admin.workflow_pb2 import WorkflowCreateRequest
@@ -176,14 +181,33 @@ SIMPLE_LAUNCH_PLAN = "sample_workflows.wf_simple"
 t_to_str → end. flytekit names a workflow's default launch plan after the workflow."""
 
 
+STAND_IN_POOL = "propeller-stand-in"
+"""The cluster pool of the runnable projects: the executor leaves their executions alone, so
+the tests' own propeller stand-in (bench/propeller_load.py) reports their events."""
+
+
 def register_runnable_project(
     admin: Any, prefix: str, launch_plan: str = SIMPLE_LAUNCH_PLAN, version: str = "v1"
 ) -> str:
     """A new project ``<prefix>-<random>`` holding every fixture task plus ``launch_plan``'s
-    workflow and launch plan, ready to execute; returns its id."""
+    workflow and launch plan, ready to execute; returns its id. Its executions are assigned to
+    ``STAND_IN_POOL``, which no executor runs (the fixture tasks' code is not importable)."""
     project = f"{prefix}-{uuid.uuid4().hex[:10]}"
     admin.RegisterProject(
         project_pb2.ProjectRegisterRequest(project=project_pb2.Project(id=project, name=project))
+    )
+    admin.UpdateProjectDomainAttributes(
+        project_domain_attributes_pb2.ProjectDomainAttributesUpdateRequest(
+            attributes=project_domain_attributes_pb2.ProjectDomainAttributes(
+                project=project,
+                domain="development",
+                matching_attributes=matchable_resource_pb2.MatchingAttributes(
+                    cluster_assignment=cluster_assignment_pb2.ClusterAssignment(
+                        cluster_pool_name=STAND_IN_POOL
+                    )
+                ),
+            )
+        )
     )
     for fixture in load_flyte_fixtures(project, version):
         if fixture.kind == "task" or fixture.entity_id.name == launch_plan:
@@ -201,3 +225,9 @@ def register_runnable() -> Callable[..., str]:
 def runnable_project(admin: admin_pb2_grpc.AdminServiceStub) -> Callable[[str], str]:
     """``runnable_project(prefix)``: see ``register_runnable_project``, through the edge."""
     return lambda prefix: register_runnable_project(admin, prefix)
+
+
+@pytest.fixture(scope="session")
+def local_launcher() -> ModuleType:
+    """deploy/local/services.py as ``running_system`` uses it: its ports, services, ``start``."""
+    return launcher

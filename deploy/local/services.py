@@ -106,6 +106,8 @@ def service_env(service: Service, log_format: str) -> dict[str, str]:
     }
     if service.grpc_port_key:
         env[f"{prefix}SERVER__GRPC_PORT"] = p[service.grpc_port_key]
+    if service.name == "admin":
+        env[f"{prefix}SEED_PROJECTS"] = '["flytesnacks"]'  # pyflyte's default project
     return {**os.environ, **env}
 
 
@@ -185,6 +187,9 @@ flytekit config (~/.flyte/config.yaml, or pass --config):
   admin:
     endpoint: dns:///localhost:{p["FLIGHTDECK_EDGE_GRPC_PORT"]}
     insecure: true
+Run a workflow (tasks run as local processes of this checkout's Python; images are not pulled):
+  uv run pyflyte --config deploy/local/flytekit.yaml run --remote --wait \\
+      examples/workflows.py quickstart --name you
 Ctrl-C stops the services; `make down` stops Kafka, FerretDB, Redis and nginx.
 """
 

@@ -251,6 +251,7 @@ def build_host(
         },
         connectors={
             "mongo indexes": lambda: indexes.apply(database),
+            "seed projects": lambda: projects.seed(settings.seed_projects),
             "kafka": producer.start,
             "executor commands topic": lambda: kafka.ensure_commands_topic(
                 settings.kafka,

@@ -61,6 +61,11 @@ class AdminSettings(ServiceSettings):
     )
     task_resources: TaskResourceSettings = TaskResourceSettings()
     max_parallelism: int = Field(25, description="Default max parallelism of an execution.")
+    seed_projects: list[str] = Field(
+        default_factory=list,
+        description="Projects registered at start-up when missing (make run seeds flytesnacks, "
+        "pyflyte's default project).",
+    )
     domains: list[str] = Field(
         ["development", "staging", "production"], description="Domains every project has."
     )

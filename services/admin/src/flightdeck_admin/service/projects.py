@@ -9,6 +9,7 @@ from flyteidl.admin import project_pb2
 from flightdeck_admin.domain import projects
 from flightdeck_admin.domain.errors import EntityNotFound, MissingField, ProjectNotUsable
 from flightdeck_admin.service.ports import ProjectStore
+from flightdeck_platform import faults
 
 
 class Projects:
@@ -26,6 +27,14 @@ class Projects:
     async def register(self, project: project_pb2.Project) -> None:
         projects.validate_project(project, name_required=True)
         await self._store.insert(project)
+
+    async def seed(self, project_ids: Sequence[str]) -> None:
+        """Registers each project that does not exist yet (the sandbox's ``flytesnacks``)."""
+        for project_id in project_ids:
+            try:
+                await self.register(project_pb2.Project(id=project_id, name=project_id))
+            except faults.AlreadyExists:
+                continue
 
     async def update(self, project: project_pb2.Project) -> None:
         projects.validate_project_id(project.id)

@@ -125,7 +125,8 @@ class GrpcChildExecutions:
         except grpc.aio.AioRpcError as error:
             if error.code() == grpc.StatusCode.ALREADY_EXISTS:
                 return ""
-            if error.code() in TRANSIENT:
+            # NOT_FOUND may be the parent node not projected yet: retried like a transient.
+            if error.code() in TRANSIENT or error.code() == grpc.StatusCode.NOT_FOUND:
                 raise
             return error.details() or str(error.code())
         return ""
