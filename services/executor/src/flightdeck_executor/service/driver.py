@@ -79,7 +79,8 @@ class RunDriver:
             if not progressed:
                 await self._idle()
         await self._store.finish(self.run.key)
-        metrics.RUNS_FINISHED.labels(self.run.state.phase or "STOPPED").inc()
+        state = self.run.state
+        metrics.RUNS_FINISHED.labels("STOPPED" if state.stopped_reason else state.phase).inc()
 
     async def _round(self, closure: compiler_pb2.CompiledWorkflowClosure) -> bool:
         rnd = Round(

@@ -125,6 +125,7 @@ async def finish_attempt(
             "SUCCEEDED",
             output_uri=outcome.output_uri,
             checkpoint_uri=attempts.checkpoint_uri(rnd, plan),
+            deck_uri=await _deck(rnd, plan),
         )
         return
     assert isinstance(outcome, attempts.Failed)
@@ -162,6 +163,16 @@ async def _failed_attempt(
         error=decision.error,
         checkpoint_uri=attempts.checkpoint_uri(rnd, plan),
     )
+
+
+async def _deck(rnd: Round, plan: attempts.AttemptPlan) -> str:
+    """The deck a task wrote, unless its template says it generates none (flytekit's
+    default, an explicit false)."""
+    metadata = plan.template.metadata
+    if metadata.HasField("generates_deck") and not metadata.generates_deck.value:
+        return ""
+    key = join_key(plan.output_dir, "deck.html")
+    return rnd.url(key) if await rnd.engine.blobs.exists(key) else ""
 
 
 def archive_log(rnd: Round, plan: attempts.AttemptPlan) -> None:
