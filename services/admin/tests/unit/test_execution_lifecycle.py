@@ -171,11 +171,25 @@ async def test_terminate_aborts_once_running_and_refuses_a_finished_execution(
     assert requested.cause == "no longer needed"
     await world.lifecycle.terminate(execution_id, "again")
     world.executions.set_phase(execution_id, "SUCCEEDED")
-    with pytest.raises(AlreadyInTerminalState) as refused:
+    with pytest.raises(
+        AlreadyInTerminalState, match="^Cannot abort an already terminated workflow execution$"
+    ) as refused:
         await world.lifecycle.terminate(execution_id, "late")
     reason = refused.value.details[0]
     assert isinstance(reason, event_pb2.EventFailureReason)
     assert reason.already_in_terminal_state.current_phase == "SUCCEEDED"
+
+
+async def test_abort_metadata_is_present_from_aborting_even_without_a_cause(
+    world: World,
+) -> None:
+    execution_id = await world.use_case.create(world.request("run1", x=1))
+    assert not (await world.use_case.get(execution_id)).closure.HasField("abort_metadata")
+    await world.lifecycle.terminate(execution_id, "")
+    closure = (await world.use_case.get(execution_id)).closure
+    assert closure.phase == core_execution_pb2.WorkflowExecution.ABORTING
+    assert closure.HasField("abort_metadata")
+    assert (closure.abort_metadata.cause, closure.abort_metadata.principal) == ("", "")
 
 
 async def test_archived_executions_leave_the_default_listing(world: World) -> None:
