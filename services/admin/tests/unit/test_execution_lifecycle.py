@@ -172,7 +172,7 @@ async def test_terminate_aborts_once_running_and_refuses_a_finished_execution(
     await world.lifecycle.terminate(execution_id, "again")
     world.executions.set_phase(execution_id, "SUCCEEDED")
     with pytest.raises(
-        AlreadyInTerminalState, match="^Cannot abort an already terminated workflow execution$"
+        AlreadyInTerminalState, match=r"^Cannot abort an already terminated workflow execution$"
     ) as refused:
         await world.lifecycle.terminate(execution_id, "late")
     reason = refused.value.details[0]

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 
 from google.protobuf import json_format
-from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import DecodeError, Message
 
 JSON_TYPE = "application/json"
@@ -97,13 +97,15 @@ def _add_unset_messages(message: Message, rendered: dict[str, object]) -> None:
     """Unset message fields as ``null``: Go's protojson with EmitUnpopulated (what flyteadmin
     answers) writes them, Python's json_format leaves them out. Oneof members stay out in both."""
     for field in message.DESCRIPTOR.fields:
-        if field.message_type is None or field.containing_oneof is not None:
+        kind = field.message_type
+        if kind is None or field.containing_oneof is not None:
             continue
         name = field.json_name
-        if field.message_type.full_name.startswith("google.protobuf."):
+        if kind.full_name.startswith("google.protobuf."):
             rendered.setdefault(name, None)
-        elif field.message_type.GetOptions().map_entry:
-            _add_unset_in_values(field, getattr(message, field.name), rendered.get(name))
+        elif kind.GetOptions().map_entry:
+            entries = getattr(message, field.name)
+            _add_unset_in_values(kind, entries, rendered.get(name))  # type: ignore[arg-type]
         elif field.is_repeated:
             _add_unset_in_elements(getattr(message, field.name), rendered.get(name))
         elif not message.HasField(field.name):
@@ -118,18 +120,18 @@ def _add_unset_in_elements(elements: object, rendered: object) -> None:
             _add_unset_messages(element, shown)
 
 
-def _add_unset_in_values(field: FieldDescriptor, entries: object, rendered: object) -> None:
-    value_type = field.message_type.fields_by_name["value"].message_type
+def _add_unset_in_values(entry: Descriptor, entries: object, rendered: object) -> None:
+    """Message values of a map field, whose JSON keys are strings whatever the key type."""
+    value_type = entry.fields_by_name["value"].message_type
     if value_type is None or value_type.full_name.startswith("google.protobuf."):
         return
     if isinstance(rendered, dict):
+        key_type = entry.fields_by_name["key"].type
         for key, shown in rendered.items():
-            _add_unset_messages(entries[_map_key(field, key)], shown)  # type: ignore[index]
+            _add_unset_messages(entries[_map_key(key_type, key)], shown)  # type: ignore[index]
 
 
-def _map_key(field: FieldDescriptor, shown: str) -> object:
-    """Map keys are strings in JSON; integer and bool keys are looked up by their value."""
-    key_type = field.message_type.fields_by_name["key"].type
+def _map_key(key_type: int, shown: str) -> object:
     if key_type == FieldDescriptor.TYPE_BOOL:
         return shown == "true"
     if key_type == FieldDescriptor.TYPE_STRING:

@@ -37,7 +37,8 @@ def test_json_enums_are_names_and_int64_strings() -> None:
     execution.spec.metadata.system_metadata.execution_cluster = "c"
     execution.closure.computed_inputs.literals["a"].scalar.primitive.integer = 7
     rendered = json.loads(JSON.encode(execution))
-    assert rendered["spec"]["metadata"]["systemMetadata"] == {"executionCluster": "c", "namespace": ""}
+    system = rendered["spec"]["metadata"]["systemMetadata"]
+    assert system == {"executionCluster": "c", "namespace": ""}
     assert rendered["spec"]["metadata"]["mode"] == "MANUAL"
     assert rendered["spec"]["launchPlan"] is None and rendered["spec"]["labels"] is None
     assert rendered["closure"]["phase"] == "UNDEFINED"

@@ -197,9 +197,7 @@ def executor_spec(
     return spec
 
 
-def notifications(
-    requested: execution_pb2.ExecutionSpec, source: LaunchSource
-) -> Sequence[object]:
+def notifications(requested: execution_pb2.ExecutionSpec, source: LaunchSource) -> Sequence[object]:
     """Step 11: the request's list if non-empty; none with ``disable_all``; else the launch
     plan's. Recorded in the closure and handed to the executor, not stored in the spec."""
     if requested.notifications.notifications or requested.disable_all:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flyteidl.admin import event_pb2, execution_pb2
-from flyteidl.core import identifier_pb2, literals_pb2
+from flyteidl.core import literals_pb2
 
 from flightdeck_listing.grammar import parse_filters
 from flightdeck_platform import faults

@@ -160,9 +160,7 @@ class Executions:
             executions_launch.inherit(spec, parent)
         project = await self._projects.get(request.project)
         source = LaunchSource.of(launch.launch_plan, launch.single_task)
-        handed = executions_launch.executor_spec(
-            spec, source, config, dict(project.labels.values)
-        )
+        handed = executions_launch.executor_spec(spec, source, config, dict(project.labels.values))
         stored = await self._attribute(
             AttributeKey(MatchableResource.CLUSTER_ASSIGNMENT, request.project, request.domain)
         )

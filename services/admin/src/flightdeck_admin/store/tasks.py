@@ -14,9 +14,7 @@ COLLECTION = "tasks"
 
 class MongoTaskStore(MongoVersionedStore[task_pb2.Task]):
     def __init__(self, collection: AsyncCollection) -> None:
-        super().__init__(
-            collection, task_pb2.Task, "task", (listing.TASKS, listing.TASK_IDS), TASK
-        )
+        super().__init__(collection, task_pb2.Task, "task", (listing.TASKS, listing.TASK_IDS), TASK)
 
     async def insert(self, task: task_pb2.Task, digest: str, task_type: str) -> None:
         await self._insert(task, digest, type=task_type, short_description=task.short_description)
