@@ -39,7 +39,7 @@ async def test_project_domain_attributes_round_trip_and_fall_back(edge_http_url:
         )
     assert updated.status_code == 200, updated.text
     attributes = fetched.json()["attributes"]
-    assert attributes["matching_attributes"]["execution_queue_attributes"]["tags"] == [
+    assert attributes["matchingAttributes"]["executionQueueAttributes"]["tags"] == [
         "gpu",
         "large",
     ]

@@ -89,13 +89,13 @@ async def test_rest_routes_through_the_edge(http: httpx.AsyncClient) -> None:
     )
     assert created.status_code == 200, created.text
     body = created.json()
-    assert set(body) == {"signed_url", "native_url", "expires_at", "headers"}
-    assert (await http.put(body["signed_url"], content=data, headers=body["headers"])).is_success
+    assert set(body) == {"signedUrl", "nativeUrl", "expiresAt", "headers"}
+    assert (await http.put(body["signedUrl"], content=data, headers=body["headers"])).is_success
     located = await http.get(
-        "/api/v1/dataproxy/artifact_urn", params={"native_url": body["native_url"]}
+        "/api/v1/dataproxy/artifact_urn", params={"native_url": body["nativeUrl"]}
     )
     assert located.status_code == 200, located.text
-    assert (await http.get(located.json()["signed_url"])).content == data
+    assert (await http.get(located.json()["signedUrl"])).content == data
     link = await http.post(
         "/api/v1/dataproxy/artifact_link",
         json={

@@ -28,7 +28,7 @@ async def test_rest_version_is_json_with_proto_field_names(edge_http_url: str) -
         response = await client.get("/api/v1/version")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/json")
-    assert set(response.json()["control_plane_version"]) == {"Build", "Version", "BuildTime"}
+    assert set(response.json()["controlPlaneVersion"]) == {"Build", "Version", "BuildTime"}
 
 
 async def test_rest_version_as_binary_protobuf(edge_http_url: str) -> None:

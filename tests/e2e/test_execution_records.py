@@ -301,11 +301,11 @@ def test_rest_routes_of_the_reads(edge_http_url: str, run: Run) -> None:
         attempts = client.get(f"/api/v1/task_executions/{path}/n1", params={"limit": "5"})
         data = client.get(f"/api/v1/data/node_executions/{path}/n0")
         missing = client.get(f"/api/v1/node_executions/{path}/absent")
-    assert nodes.status_code == 200 and len(nodes.json()["node_executions"]) == 2
+    assert nodes.status_code == 200 and len(nodes.json()["nodeExecutions"]) == 2
     assert nodes.json()["token"]
-    assert node.json()["id"]["node_id"] == "n0"
-    assert len(attempts.json()["task_executions"]) == 2
-    assert data.json()["full_outputs"]["literals"]["o0"]["scalar"]["primitive"]["integer"] == "6"
+    assert node.json()["id"]["nodeId"] == "n0"
+    assert len(attempts.json()["taskExecutions"]) == 2
+    assert data.json()["fullOutputs"]["literals"]["o0"]["scalar"]["primitive"]["integer"] == "6"
     assert missing.status_code == 404
 
 

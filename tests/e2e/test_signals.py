@@ -133,7 +133,7 @@ def test_flyteremote_sets_and_lists_the_signals_of_a_gated_workflow(
         f"{edge_http_url}/api/v1/signals/{project}/{DOMAIN}/{execution}", params={"limit": 10}
     )
     assert rest.status_code == 200
-    assert {s["id"]["signal_id"] for s in rest.json()["signals"]} == {"extra", "approve_square"}
+    assert {s["id"]["signalId"] for s in rest.json()["signals"]} == {"extra", "approve_square"}
 
 
 def test_flyteremote_cannot_set_a_mistyped_value(

@@ -40,7 +40,8 @@ ERROR_KIND = "error_kind"
 ERROR_CODE = "error_code"
 
 ABORT = "abort"
-"""Serialized ``admin.AbortMetadata`` recorded by TerminateExecution."""
+"""Serialized ``admin.AbortMetadata`` recorded by TerminateExecution; absent until then (an
+empty value is metadata with no cause and no principal)."""
 
 STATE = "state"
 STATE_CHANGE = "state_change"
@@ -85,16 +86,27 @@ def execution_of(document: Mapping[str, Any]) -> execution_pb2.Execution:
     execution = execution_pb2.Execution.FromString(document[BLOB])
     closure = execution.closure
     if progress := document.get(PROGRESS):
-        closure.MergeFromString(progress)
+        overlay(closure, execution_pb2.ExecutionClosure.FromString(progress))
     closure.phase = phase_of(document)  # type: ignore[assignment]
     if cluster := document.get(CLUSTER):
         execution.spec.metadata.system_metadata.execution_cluster = cluster
-    if abort := document.get(ABORT):
+    if (abort := document.get(ABORT)) is not None:
+        # Present from the moment the execution is ABORTING, even with no cause or principal.
+        closure.abort_metadata.Clear()
+        closure.abort_metadata.SetInParent()
         closure.abort_metadata.MergeFromString(abort)
     if state_change := document.get(STATE_CHANGE):
         closure.state_change_details.Clear()
         closure.state_change_details.MergeFromString(state_change)
     return execution
+
+
+def overlay(closure: execution_pb2.ExecutionClosure, later: execution_pb2.ExecutionClosure) -> None:
+    """Every field ``later`` sets replaces the closure's whole: a protobuf merge would keep the
+    accepted ``updated_at``'s nanoseconds under an event time whose nanoseconds are zero."""
+    for field, _ in later.ListFields():
+        closure.ClearField(field.name)
+    closure.MergeFrom(later)
 
 
 def progress_fields(

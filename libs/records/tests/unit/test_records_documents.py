@@ -19,6 +19,36 @@ TASK_EXECUTION_ID = identifier_pb2.TaskExecutionIdentifier(
 )
 
 
+def test_an_event_time_with_zero_nanoseconds_replaces_the_accepted_updated_at():
+    accepted = execution_pb2.Execution(id=EXECUTION_ID)
+    accepted.closure.created_at.FromNanoseconds(100_552_018_000)
+    accepted.closure.updated_at.FromNanoseconds(100_552_018_000)
+    accepted.closure.abort_metadata.cause = "stale"
+    progress = execution_pb2.ExecutionClosure()
+    progress.updated_at.FromSeconds(111)
+    progress.started_at.FromSeconds(111)
+    document = {"blob": accepted.SerializeToString(), "abort": b""}
+    document |= executions.progress_fields(
+        core.WorkflowExecution.RUNNING, progress, "", EventPosition(0, 1), NOW
+    )
+    document["abort"] = execution_pb2.AbortMetadata(principal="me").SerializeToString()
+
+    closure = executions.execution_of(document).closure
+
+    assert (closure.updated_at.seconds, closure.updated_at.nanos) == (111, 0)
+    assert (closure.started_at.seconds, closure.started_at.nanos) == (111, 0)
+    assert (closure.created_at.seconds, closure.created_at.nanos) == (100, 552_018_000)
+    assert (closure.abort_metadata.cause, closure.abort_metadata.principal) == ("", "me")
+
+
+def test_abort_metadata_is_present_once_recorded_even_when_empty():
+    accepted = execution_pb2.Execution(id=EXECUTION_ID)
+    document = {"blob": accepted.SerializeToString()}
+    assert not executions.execution_of(document).closure.HasField("abort_metadata")
+    document["abort"] = execution_pb2.AbortMetadata().SerializeToString()
+    assert executions.execution_of(document).closure.HasField("abort_metadata")
+
+
 def test_an_execution_reads_back_with_the_projected_progress_over_the_accepted_record():
     accepted = execution_pb2.Execution(id=EXECUTION_ID)
     accepted.closure.created_at.FromSeconds(100)

@@ -56,7 +56,7 @@ async def test_get_version_over_rest(host: ServiceHost) -> None:
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{host.http_port}") as client:
         response = await client.get("/api/v1/version")
     assert response.status_code == 200
-    assert response.json()["control_plane_version"]["Version"]
+    assert response.json()["controlPlaneVersion"]["Version"]
 
 
 async def test_not_ready_while_mongo_is_unreachable(host: ServiceHost) -> None:

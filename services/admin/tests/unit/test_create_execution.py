@@ -20,6 +20,7 @@ from flightdeck_admin.domain.errors import (
 )
 from flightdeck_admin.domain.executions import InputsRejected
 from flightdeck_admin.domain.outbox import EXECUTION_CREATED
+from flightdeck_proto.gen.flightdeck.internal.v1 import executions_pb2 as commands_pb2
 from flightdeck_storage import layout, literals
 
 World = Any
@@ -40,9 +41,33 @@ async def test_create_stores_the_execution_with_the_reference_closure(world: Wor
     assert closure.state_change_details.state == execution_pb2.EXECUTION_ACTIVE
     assert stored.spec.max_parallelism == 25
     assert stored.spec.security_context.HasField("run_as")
-    assert dict(stored.spec.labels.values) == {"team": "ml", "org": "x"}
     assert stored.spec.metadata.system_metadata.namespace == "p-development"
     assert not stored.spec.inputs.literals
+
+
+async def test_the_stored_spec_holds_what_the_request_held(world: World) -> None:
+    """flyteadmin leaves labels, annotations, notifications and the raw output config unset
+    when the request had none; the project's labels go only to the executor."""
+    stored = await world.use_case.get(await world.use_case.create(world.request("run1", x=1)))
+    for unset in ("labels", "annotations", "notifications", "raw_output_data_config", "envs"):
+        assert not stored.spec.HasField(unset), unset
+    handed = _handed_spec(world)
+    assert dict(handed.labels.values) == {"team": "ml", "org": "x"}, "plan's first, project's"
+    assert handed.HasField("raw_output_data_config") and handed.HasField("annotations")
+
+
+async def test_labels_the_request_sets_are_stored_as_given(world: World) -> None:
+    request = world.request("run1", x=1)
+    request.spec.labels.values["mine"] = "yes"
+    stored = await world.use_case.get(await world.use_case.create(request))
+    assert dict(stored.spec.labels.values) == {"mine": "yes"}
+    assert dict(_handed_spec(world).labels.values) == {"mine": "yes", "org": "x"}
+
+
+def _handed_spec(world: World) -> execution_pb2.ExecutionSpec:
+    """The spec of the last ExecutionCreated admin published."""
+    command = commands_pb2.ExecutorCommand.FromString(world.publisher.published[-1].command)
+    return command.created.spec
 
 
 async def test_create_offloads_merged_and_user_inputs_at_the_reference_layout(
@@ -148,7 +173,10 @@ async def test_matchable_execution_config_fills_what_request_and_launch_plan_lea
     )
     request = world.request("run1", x=1)
     request.spec.max_parallelism = 3
-    spec = (await world.use_case.get(await world.use_case.create(request))).spec
+    stored = (await world.use_case.get(await world.use_case.create(request))).spec
+    assert stored.max_parallelism == 3
+    assert stored.security_context.run_as.k8s_service_account == "runner"
+    spec = _handed_spec(world)
     assert spec.max_parallelism == 3
     assert spec.raw_output_data_config.output_location_prefix == "s3://b/raw"
     assert spec.security_context.run_as.k8s_service_account == "runner"

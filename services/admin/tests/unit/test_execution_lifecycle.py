@@ -31,14 +31,18 @@ def _command(message: outbox.OutboxMessage) -> commands_pb2.ExecutorCommand:
     return commands_pb2.ExecutorCommand.FromString(message.command)
 
 
-async def test_execution_created_carries_the_stored_spec_and_a_resourced_closure(
+async def test_execution_created_carries_the_resolved_spec_and_a_resourced_closure(
     world: World,
 ) -> None:
     execution_id = await world.use_case.create(world.request("run1", x=1))
     created = _command(world.publisher.published[0]).created
     assert created.message_id == outbox.message_id(outbox.EXECUTION_CREATED, execution_id)
     assert created.execution_id == execution_id
-    assert created.spec == (await world.use_case.get(execution_id)).spec
+    stored = (await world.use_case.get(execution_id)).spec
+    assert created.spec.metadata == stored.metadata
+    assert created.spec.security_context == stored.security_context
+    assert dict(created.spec.labels.values) == {"team": "ml", "org": "x"}
+    assert not stored.HasField("labels"), "the project's labels are the executor's only"
     assert created.namespace == "p-development"
     assert created.accepted_at.ToDatetime().year == 2026
     closure_key = layout.execution_data("p", "development", "run1", "workflow_closure")
@@ -125,7 +129,9 @@ async def test_a_cluster_pool_other_than_the_stored_one_is_refused(world: World)
         await world.use_case.create(request)
     request.spec.cluster_assignment.cluster_pool_name = ""
     stored = await world.use_case.get(await world.use_case.create(request))
-    assert stored.spec.cluster_assignment.cluster_pool_name == "gpu"
+    assert stored.spec.cluster_assignment.cluster_pool_name == "", "the request's, as given"
+    handed = _command(world.publisher.published[-1]).created.spec
+    assert handed.cluster_assignment.cluster_pool_name == "gpu"
 
 
 async def test_relaunch_and_recover_reference_the_original(world: World) -> None:
@@ -165,11 +171,25 @@ async def test_terminate_aborts_once_running_and_refuses_a_finished_execution(
     assert requested.cause == "no longer needed"
     await world.lifecycle.terminate(execution_id, "again")
     world.executions.set_phase(execution_id, "SUCCEEDED")
-    with pytest.raises(AlreadyInTerminalState) as refused:
+    with pytest.raises(
+        AlreadyInTerminalState, match=r"^Cannot abort an already terminated workflow execution$"
+    ) as refused:
         await world.lifecycle.terminate(execution_id, "late")
     reason = refused.value.details[0]
     assert isinstance(reason, event_pb2.EventFailureReason)
     assert reason.already_in_terminal_state.current_phase == "SUCCEEDED"
+
+
+async def test_abort_metadata_is_present_from_aborting_even_without_a_cause(
+    world: World,
+) -> None:
+    execution_id = await world.use_case.create(world.request("run1", x=1))
+    assert not (await world.use_case.get(execution_id)).closure.HasField("abort_metadata")
+    await world.lifecycle.terminate(execution_id, "")
+    closure = (await world.use_case.get(execution_id)).closure
+    assert closure.phase == core_execution_pb2.WorkflowExecution.ABORTING
+    assert closure.HasField("abort_metadata")
+    assert (closure.abort_metadata.cause, closure.abort_metadata.principal) == ("", "")
 
 
 async def test_archived_executions_leave_the_default_listing(world: World) -> None:

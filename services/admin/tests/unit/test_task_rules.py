@@ -4,10 +4,10 @@ from decimal import Decimal
 
 import pytest
 from flyteidl.admin import task_pb2
-from flyteidl.core import interface_pb2, tasks_pb2
+from flyteidl.core import identifier_pb2, interface_pb2, tasks_pb2
 
-from flightdeck_admin.domain import registration
-from flightdeck_admin.domain.errors import InvalidField, MissingField
+from flightdeck_admin.domain import identifiers, registration
+from flightdeck_admin.domain.errors import EntityNotFound, InvalidField, MissingField
 from flightdeck_admin.domain.tasks import validate_spec
 from flightdeck_compiler import quantities
 
@@ -112,3 +112,18 @@ def test_digest_ignores_map_order_and_diff_names_paths() -> None:
     changed = tasks_pb2.TaskTemplate(type="b", config={"x": "1", "y": "3"})
     diff = registration.structure_diff(one, changed)
     assert "type: 'a' -> 'b'" in diff and "config.y: '2' -> '3'" in diff
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "kind"),
+    [(identifier_pb2.TASK, "TASK"), (identifier_pb2.LAUNCH_PLAN, "LAUNCH_PLAN")],
+)
+def test_a_missing_entity_is_named_as_the_reference_names_it(resource_type: int, kind: str) -> None:
+    entity_id = identifier_pb2.Identifier(
+        resource_type=resource_type, project="p", domain="d", name="n", version="v"
+    )
+    error = identifiers.missing_entity(resource_type, entity_id)
+    assert isinstance(error, EntityNotFound)
+    assert str(error) == (
+        f'missing entity of type {kind} with identifier project:"p" domain:"d" name:"n" version:"v"'
+    )

@@ -188,17 +188,17 @@ async def test_the_rest_routes_of_all_four_methods(served: Served) -> None:
     )
     assert created.status_code == 200, created.text
     body = created.json()
-    assert body["native_url"].endswith(
+    assert body["nativeUrl"].endswith(
         "/p/development/" + base64.b32encode(md5(data)).decode() + "/r.txt"
     )
-    put = await served.http.put(body["signed_url"], content=data, headers=body["headers"])
+    put = await served.http.put(body["signedUrl"], content=data, headers=body["headers"])
     assert put.status_code == 200
     located = await served.http.get(
         "/api/v1/dataproxy/artifact_urn",
-        params={"native_url": body["native_url"], "expires_in": "60s"},
+        params={"native_url": body["nativeUrl"], "expires_in": "60s"},
     )
     assert located.status_code == 200, located.text
-    assert (await served.http.get(located.json()["signed_url"])).content == data
+    assert (await served.http.get(located.json()["signedUrl"])).content == data
     link = await served.http.post(
         "/api/v1/dataproxy/artifact_link",
         json={

@@ -122,7 +122,7 @@ async def test_rest_set_then_list(
     listed = await rest.get("/api/v1/signals/flytesnacks/development/abc", params={"limit": 5})
     assert listed.status_code == 200
     (signal,) = listed.json()["signals"]
-    assert signal["id"]["signal_id"] == "extra"
+    assert signal["id"]["signalId"] == "extra"
     assert signal["type"]["simple"] == "INTEGER"
     assert signal["value"]["scalar"]["primitive"]["integer"] == "5"
 

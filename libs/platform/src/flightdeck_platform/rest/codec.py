@@ -1,8 +1,9 @@
 """Body codecs and content negotiation.
 
-Two codecs, as flyteadmin registers them with grpc-gateway: proto JSON with proto field names
-and unpopulated fields emitted (the default), and binary protobuf for
-``application/octet-stream``, which Flyte's web console uses for every call.
+Two codecs, as flyteadmin registers them with grpc-gateway: proto JSON (the default) and binary
+protobuf for ``application/octet-stream``, which Flyte's web console uses for every call. JSON
+answers are what flyteadmin v1.16.8 sends (measured): lowerCamelCase JSON names, unpopulated
+fields emitted, enums as names. Requests are accepted with JSON names or proto field names.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import json
 from dataclasses import dataclass
 
 from google.protobuf import json_format
-from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import DecodeError, Message
 
 JSON_TYPE = "application/json"
@@ -44,7 +45,7 @@ class JsonCodec:
 
     def encode(self, message: Message, field: FieldDescriptor | None = None) -> bytes:
         rendered = _to_dict(message)
-        value = rendered if field is None else rendered.get(field.name)
+        value = rendered if field is None else rendered.get(field.json_name)
         return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
@@ -87,9 +88,7 @@ def _media_type(value: str) -> str:
 
 
 def _to_dict(message: Message) -> dict[str, object]:
-    rendered = json_format.MessageToDict(
-        message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
-    )
+    rendered = json_format.MessageToDict(message, always_print_fields_with_no_presence=True)
     _add_unset_messages(message, rendered)
     return rendered
 
@@ -98,22 +97,46 @@ def _add_unset_messages(message: Message, rendered: dict[str, object]) -> None:
     """Unset message fields as ``null``: Go's protojson with EmitUnpopulated (what flyteadmin
     answers) writes them, Python's json_format leaves them out. Oneof members stay out in both."""
     for field in message.DESCRIPTOR.fields:
-        if field.message_type is None or field.containing_oneof is not None:
+        kind = field.message_type
+        if kind is None or field.containing_oneof is not None:
             continue
-        if field.message_type.full_name.startswith("google.protobuf."):
-            rendered.setdefault(field.name, None)
+        name = field.json_name
+        if kind.full_name.startswith("google.protobuf."):
+            rendered.setdefault(name, None)
+        elif kind.GetOptions().map_entry:
+            entries = getattr(message, field.name)
+            _add_unset_in_values(kind, entries, rendered.get(name))  # type: ignore[arg-type]
         elif field.is_repeated:
-            _add_unset_in_elements(getattr(message, field.name), rendered.get(field.name))
+            _add_unset_in_elements(getattr(message, field.name), rendered.get(name))
         elif not message.HasField(field.name):
-            rendered[field.name] = None
+            rendered[name] = None
         else:
-            _add_unset_messages(getattr(message, field.name), rendered[field.name])  # type: ignore[arg-type]
+            _add_unset_messages(getattr(message, field.name), rendered[name])  # type: ignore[arg-type]
 
 
 def _add_unset_in_elements(elements: object, rendered: object) -> None:
     if isinstance(rendered, list):
         for element, shown in zip(elements, rendered, strict=True):  # type: ignore[call-overload]
             _add_unset_messages(element, shown)
+
+
+def _add_unset_in_values(entry: Descriptor, entries: object, rendered: object) -> None:
+    """Message values of a map field, whose JSON keys are strings whatever the key type."""
+    value_type = entry.fields_by_name["value"].message_type
+    if value_type is None or value_type.full_name.startswith("google.protobuf."):
+        return
+    if isinstance(rendered, dict):
+        key_type = entry.fields_by_name["key"].type
+        for key, shown in rendered.items():
+            _add_unset_messages(entries[_map_key(key_type, key)], shown)  # type: ignore[index]
+
+
+def _map_key(key_type: int, shown: str) -> object:
+    if key_type == FieldDescriptor.TYPE_BOOL:
+        return shown == "true"
+    if key_type == FieldDescriptor.TYPE_STRING:
+        return shown
+    return int(shown)
 
 
 def _submessage(message: Message, field: FieldDescriptor) -> Message:

@@ -22,11 +22,30 @@ def test_negotiation(content_type: str, accept: str, inbound: object, outbound: 
     assert negotiate(content_type, accept) == (inbound, outbound)
 
 
-def test_json_uses_proto_names_and_emits_unpopulated_fields() -> None:
+def test_json_uses_json_names_and_emits_unpopulated_fields() -> None:
     rendered = json.loads(JSON.encode(common_pb2.ResourceListRequest(limit=3)))
     assert rendered["limit"] == 3
     assert rendered["token"] == "" and rendered["filters"] == ""
-    assert rendered["sort_by"] is None  # unset messages are null, as Go's EmitUnpopulated writes
+    assert rendered["sortBy"] is None  # unset messages are null, as Go's EmitUnpopulated writes
+    assert "sort_by" not in rendered
+
+
+def test_json_enums_are_names_and_int64_strings() -> None:
+    from flyteidl.admin import execution_pb2
+
+    execution = execution_pb2.Execution()
+    execution.spec.metadata.system_metadata.execution_cluster = "c"
+    execution.closure.computed_inputs.literals["a"].scalar.primitive.integer = 7
+    rendered = json.loads(JSON.encode(execution))
+    system = rendered["spec"]["metadata"]["systemMetadata"]
+    assert system == {"executionCluster": "c", "namespace": ""}
+    assert rendered["spec"]["metadata"]["mode"] == "MANUAL"
+    assert rendered["spec"]["launchPlan"] is None and rendered["spec"]["labels"] is None
+    assert rendered["closure"]["phase"] == "UNDEFINED"
+    literal = rendered["closure"]["computedInputs"]["literals"]["a"]
+    assert literal["scalar"]["primitive"]["integer"] == "7"
+    assert literal["metadata"] == {} and literal["hash"] == ""
+    assert literal["scalar"]["primitive"] == {"integer": "7"}  # oneof members stay out
 
 
 def test_json_decode_accepts_both_name_styles_and_rejects_unknown_fields() -> None:
@@ -66,9 +85,9 @@ def test_unset_messages_are_null_at_every_depth_but_oneofs_stay_out() -> None:
         closure=task_pb2.TaskClosure(compiled_task=compiler_pb2.CompiledTask()),
     )
     rendered = json.loads(JSON.encode(task))
-    assert rendered["closure"]["created_at"] is None
-    assert rendered["closure"]["compiled_task"]["template"] is None
-    assert rendered["short_description"] == ""
+    assert rendered["closure"]["createdAt"] is None
+    assert rendered["closure"]["compiledTask"]["template"] is None
+    assert rendered["shortDescription"] == ""
     template = json.loads(JSON.encode(tasks_pb2.TaskTemplate()))
-    assert "container" not in template and "k8s_pod" not in template  # the target oneof
+    assert "container" not in template and "k8sPod" not in template  # the target oneof
     assert template["interface"] is None

@@ -28,12 +28,12 @@ async def test_nested_path_params_are_percent_decoded(stack: Stack) -> None:
     assert response.json()["id"]["name"] == "wf.t/1"
 
 
-async def test_json_uses_proto_names_and_emits_unpopulated_fields(stack: Stack) -> None:
+async def test_json_uses_json_names_and_emits_unpopulated_fields(stack: Stack) -> None:
     response = await stack.client.get("/api/v1/tasks/p/d/n/v")
     body = response.json()
     assert response.headers["content-type"] == "application/json"
-    assert body["short_description"] == ""
-    assert body["id"]["resource_type"] == "UNSPECIFIED" and body["id"]["org"] == ""
+    assert body["shortDescription"] == "" and "short_description" not in body
+    assert body["id"]["resourceType"] == "UNSPECIFIED" and body["id"]["org"] == ""
 
 
 async def test_initial_metadata_comes_back_as_grpc_metadata_headers(stack: Stack) -> None:
@@ -81,10 +81,10 @@ async def test_repeated_and_well_known_query_params(stack: Stack) -> None:
     ]
     response = await stack.client.get("/echo/spark", params=query)
     body = response.json()
-    assert body["task_type"] == "spark" and body["queries"] == ["up", "down"]
-    assert body["start_time"] == "2024-05-01T00:00:00Z" and body["step"] == "1.500s"
-    assert base64.b64decode(body["resource_meta"]) == b"\xfb\xefmeta"
-    assert body["task_category"] == {"name": "", "version": 2}
+    assert body["taskType"] == "spark" and body["queries"] == ["up", "down"]
+    assert body["startTime"] == "2024-05-01T00:00:00Z" and body["step"] == "1.500s"
+    assert base64.b64decode(body["resourceMeta"]) == b"\xfb\xefmeta"
+    assert body["taskCategory"] == {"name": "", "version": 2}
 
 
 async def test_create_task_reads_the_whole_body_in_either_name_style(stack: Stack) -> None:
@@ -110,7 +110,7 @@ async def test_put_takes_the_body_then_the_path_variable(stack: Stack) -> None:
 
 async def test_enum_path_param_given_by_number(stack: Stack) -> None:
     response = await stack.client.get("/api/v1/named_entities/1/p/d/wf")
-    assert response.json()["resource_type"] == "TASK"
+    assert response.json()["resourceType"] == "TASK"
     seen = stack.recorder.requests["GetNamedEntity"]
     assert seen.resource_type == identifier_pb2.TASK  # type: ignore[attr-defined]
 
@@ -155,7 +155,7 @@ async def test_response_body_may_be_a_repeated_field(stack: Stack) -> None:
 
 async def test_double_star_variable_with_custom_verb(stack: Stack) -> None:
     response = await stack.client.get("/echo/types/a/b%2Fc:peek")
-    assert response.json()["task_type"] == "types/a/b%2Fc"
+    assert response.json()["taskType"] == "types/a/b%2Fc"
 
 
 async def test_selected_headers_are_forwarded_as_metadata(stack: Stack) -> None:

@@ -40,7 +40,7 @@ async def test_rpc_status_with_details_renders_typed_any(stack: Stack) -> None:
     assert body["details"] == [
         {
             "@type": "type.googleapis.com/flyteidl.admin.EventFailureReason",
-            "already_in_terminal_state": {"current_phase": "SUCCEEDED"},
+            "alreadyInTerminalState": {"currentPhase": "SUCCEEDED"},
         }
     ]
 

@@ -155,39 +155,59 @@ class LaunchSource:
 
 def stored_spec(
     request: execution_pb2.ExecutionCreateRequest,
-    source: LaunchSource,
     config: WorkflowExecutionConfig,
     namespace: str,
+    single_task: bool,
 ) -> execution_pb2.ExecutionSpec:
-    """Step 14's spec: the request's, carrying the resolved config; inputs live in blobs."""
+    """Step 14's spec: what the request held, plus the reference's additions (principal,
+    namespace, resolved security context, max parallelism); inputs live in blobs. Labels,
+    annotations, notifications and the rest of the resolved config are the executor's
+    (``executor_spec``), so a request without them stores them unset, as flyteadmin does."""
     spec = execution_pb2.ExecutionSpec()
     spec.CopyFrom(request.spec)
     spec.ClearField("inputs")
     spec.metadata.principal = ""  # the authenticated user: nobody, without authentication
     spec.metadata.system_metadata.namespace = namespace
     spec.security_context.CopyFrom(config.security_context)
-    spec.max_parallelism = 0 if source.single_task else config.max_parallelism
+    spec.max_parallelism = 0 if single_task else config.max_parallelism
+    return spec
+
+
+def executor_spec(
+    stored: execution_pb2.ExecutionSpec,
+    source: LaunchSource,
+    config: WorkflowExecutionConfig,
+    project_labels: Mapping[str, str],
+) -> execution_pb2.ExecutionSpec:
+    """Steps 9 and 11: the spec handed to the executor, the stored one with the resolved
+    config, the launch plan's labels, annotations and notifications, and the project's labels
+    for the keys the execution does not set."""
+    spec = execution_pb2.ExecutionSpec()
+    spec.CopyFrom(stored)
     spec.raw_output_data_config.CopyFrom(config.raw_output_data_config)
     _replace_map(spec.labels.values, config.labels.values or source.labels)
+    for key, value in project_labels.items():
+        spec.labels.values.setdefault(key, value)
     _replace_map(spec.annotations.values, config.annotations.values or source.annotations)
     if config.HasField("interruptible"):
         spec.interruptible.CopyFrom(config.interruptible)
     spec.overwrite_cache = config.overwrite_cache
     spec.envs.CopyFrom(config.envs)
-    if not request.spec.notifications.notifications and not request.spec.disable_all:
-        spec.notifications.notifications.extend(source.notifications)  # type: ignore[arg-type]
+    spec.notifications.notifications.extend(notifications(stored, source))  # type: ignore[arg-type]
     return spec
+
+
+def notifications(requested: execution_pb2.ExecutionSpec, source: LaunchSource) -> Sequence[object]:
+    """Step 11: the request's list if non-empty; none with ``disable_all``; else the launch
+    plan's. Recorded in the closure and handed to the executor, not stored in the spec."""
+    if requested.notifications.notifications or requested.disable_all:
+        return tuple(requested.notifications.notifications)
+    return source.notifications
 
 
 def _replace_map(target: object, values: Mapping[str, str]) -> None:
     target.clear()  # type: ignore[attr-defined]
     target.update(values)  # type: ignore[attr-defined]
-
-
-def add_project_labels(spec: execution_pb2.ExecutionSpec, labels: Mapping[str, str]) -> None:
-    """Step 9: the project's labels fill the keys the execution does not set."""
-    for key, value in labels.items():
-        spec.labels.values.setdefault(key, value)
 
 
 def inherit(spec: execution_pb2.ExecutionSpec, parent: ParentExecution) -> None:
@@ -241,15 +261,17 @@ def new_execution(
     spec: execution_pb2.ExecutionSpec,
     workflow_id: identifier_pb2.Identifier,
     now: datetime,
+    notified: Sequence[object] = (),
 ) -> execution_pb2.Execution:
-    """Step 14's closure: phase UNDEFINED, timestamps, workflow id, ACTIVE state change."""
+    """Step 14's closure: phase UNDEFINED, timestamps, workflow id, the notifications step 11
+    chose, ACTIVE state change."""
     execution = execution_pb2.Execution(id=execution_id, spec=spec)
     closure = execution.closure
     closure.phase = core_execution_pb2.WorkflowExecution.UNDEFINED
     closure.created_at.FromDatetime(now)
     closure.updated_at.FromDatetime(now)
     closure.workflow_id.CopyFrom(workflow_id)
-    closure.notifications.extend(spec.notifications.notifications)
+    closure.notifications.extend(notified)  # type: ignore[arg-type]
     change = closure.state_change_details
     change.state = execution_pb2.EXECUTION_ACTIVE
     change.principal = spec.metadata.principal

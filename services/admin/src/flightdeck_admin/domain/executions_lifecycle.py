@@ -6,12 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from flyteidl.admin import event_pb2, execution_pb2
-from flyteidl.core import identifier_pb2, literals_pb2
+from flyteidl.core import literals_pb2
 
 from flightdeck_listing.grammar import parse_filters
 from flightdeck_platform import faults
 from flightdeck_records import executions as records
-from flightdeck_typecheck import compact_text
 
 LISTED_ERROR_BYTES = 100
 _ACTIVE_ONLY = f"eq(state,{execution_pb2.EXECUTION_ACTIVE})"
@@ -22,15 +21,12 @@ class AlreadyInTerminalState(faults.FailedPrecondition):
     """TerminateExecution of a finished execution; the detail names its phase."""
 
 
-def already_terminal(
-    execution_id: identifier_pb2.WorkflowExecutionIdentifier, phase: str
-) -> AlreadyInTerminalState:
+def already_terminal(phase: str) -> AlreadyInTerminalState:
+    """The reference's text, which users search for; the detail names the phase."""
     reason = event_pb2.EventFailureReason()
     reason.already_in_terminal_state.current_phase = phase
     return AlreadyInTerminalState(
-        f"cannot abort execution {compact_text(execution_id)}: it is already in terminal "
-        f"phase {phase}",
-        details=(reason,),
+        "Cannot abort an already terminated workflow execution", details=(reason,)
     )
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flyteidl.core import identifier_pb2
 
-from flightdeck_admin.domain.errors import InvalidField, MissingField
+from flightdeck_admin.domain.errors import EntityNotFound, InvalidField, MissingField
+from flightdeck_typecheck import compact_text
 
 TASK = identifier_pb2.TASK
 WORKFLOW = identifier_pb2.WORKFLOW
@@ -15,6 +16,21 @@ _PARTS = ("project", "domain", "name", "version")
 
 def type_name(resource_type: int) -> str:
     return identifier_pb2.ResourceType.Name(resource_type)
+
+
+def missing_entity(resource_type: int, identifier: identifier_pb2.Identifier) -> EntityNotFound:
+    """The reference's not-found text for a task, workflow or launch plan, which users search
+    for: ``missing entity of type TASK with identifier project:"p" domain:"d" name:"n"
+    version:"v"`` (the identifier without its resource type)."""
+    shown = identifier_pb2.Identifier(
+        project=identifier.project,
+        domain=identifier.domain,
+        name=identifier.name,
+        version=identifier.version,
+    )
+    return EntityNotFound(
+        f"missing entity of type {type_name(resource_type)} with identifier {compact_text(shown)}"
+    )
 
 
 def describe(identifier: identifier_pb2.Identifier) -> str:

@@ -54,6 +54,9 @@ class Launch:
     compiled_workflow_uri: str
     blobs: tuple[Blob, ...]
     recovery_source: identifier_pb2.WorkflowExecutionIdentifier | None = None
+    spec: execution_pb2.ExecutionSpec | None = None
+    """The spec the executor runs: the stored one with the resolved config, the launch plan's
+    and the project's labels (admin.md §3.3); the stored spec when None."""
 
 
 def execution_created(
@@ -65,7 +68,7 @@ def execution_created(
         execution_id=execution.id,
         launch_entity=launch.launch_entity,
         workflow_id=execution.closure.workflow_id,
-        spec=execution.spec,
+        spec=execution.spec if launch.spec is None else launch.spec,
         inputs_uri=launch.inputs_uri,
         compiled_workflow_uri=launch.compiled_workflow_uri,
         namespace=execution.spec.metadata.system_metadata.namespace,

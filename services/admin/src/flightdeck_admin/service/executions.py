@@ -3,6 +3,7 @@ GetExecutionData lives with the other data reads (service/execution_data.py)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -126,11 +127,15 @@ class Executions:
             domain=request.domain,
             name=request.name or executions.generate_name(),
         )
-        spec = await self._spec(request, launch)
+        spec, handed = await self._specs(request, launch)
         await self._check_concurrency(request, launch)
         now = self._clock()
-        execution = executions_launch.new_execution(execution_id, spec, launch.workflow.id, now)
+        notified = handed.notifications.notifications
+        execution = executions_launch.new_execution(
+            execution_id, spec, launch.workflow.id, now, notified
+        )
         details = await self._launch_details(execution, launch, merged, user, recovery_source)
+        details = dataclasses.replace(details, spec=handed)
         record = ExecutionRecord(
             execution,
             details.inputs_uri,
@@ -142,19 +147,20 @@ class Executions:
         await self._outbox.try_deliver(execution_id, record.pending_messages)
         return execution_id
 
-    async def _spec(
+    async def _specs(
         self, request: execution_pb2.ExecutionCreateRequest, launch: Launchable
-    ) -> execution_pb2.ExecutionSpec:
-        """Steps 7 and 9 to 11: the stored spec with its config, labels, parent and cluster."""
+    ) -> tuple[execution_pb2.ExecutionSpec, execution_pb2.ExecutionSpec]:
+        """Steps 7 and 9 to 11: the stored spec (the request's, with its parent) and the one
+        handed to the executor (with the resolved config, labels and cluster)."""
         config = await self._config(request, launch)
         namespace = f"{request.project}-{request.domain}"
-        source = LaunchSource.of(launch.launch_plan, launch.single_task)
-        spec = executions_launch.stored_spec(request, source, config, namespace)
-        project = await self._projects.get(request.project)
-        executions_launch.add_project_labels(spec, dict(project.labels.values))
+        spec = executions_launch.stored_spec(request, config, namespace, launch.single_task)
         if request.spec.metadata.HasField("parent_node_execution"):
             parent = await self._parent(request.spec.metadata.parent_node_execution)
             executions_launch.inherit(spec, parent)
+        project = await self._projects.get(request.project)
+        source = LaunchSource.of(launch.launch_plan, launch.single_task)
+        handed = executions_launch.executor_spec(spec, source, config, dict(project.labels.values))
         stored = await self._attribute(
             AttributeKey(MatchableResource.CLUSTER_ASSIGNMENT, request.project, request.domain)
         )
@@ -162,8 +168,8 @@ class Executions:
             request.spec.cluster_assignment, stored.cluster_assignment if stored else None
         )
         if assignment.cluster_pool_name:
-            spec.cluster_assignment.CopyFrom(assignment)
-        return spec
+            handed.cluster_assignment.CopyFrom(assignment)
+        return spec, handed
 
     async def _parent(
         self, node_execution_id: identifier_pb2.NodeExecutionIdentifier

@@ -67,13 +67,13 @@ class ExecutionLifecycle:
         executions_launch.require_execution_id(execution_id)
         phase = await self._store.phase(execution_id)
         if executions_lifecycle.is_terminal(phase):
-            raise executions_lifecycle.already_terminal(execution_id, phase)
+            raise executions_lifecycle.already_terminal(phase)
         now = self._clock()
         abort = executions_lifecycle.abort_metadata(cause)
         message = outbox.termination_requested(execution_id, abort, now)
         if not await self._store.request_abort(execution_id, abort, message, now):
             phase = await self._store.phase(execution_id)
-            raise executions_lifecycle.already_terminal(execution_id, phase)
+            raise executions_lifecycle.already_terminal(phase)
         await self._outbox.try_deliver(execution_id, [message])
 
     async def update(self, request: execution_pb2.ExecutionUpdateRequest) -> None:

@@ -16,6 +16,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 import flightdeck_listing as listing
 from flightdeck_admin.domain.errors import EntityNotFound
+from flightdeck_admin.domain.identifiers import LAUNCH_PLAN, missing_entity
 from flightdeck_admin.store.documents import message_from, now
 from flightdeck_admin.store.listing import list_request
 from flightdeck_admin.store.versioned import MongoVersionedStore, id_filter
@@ -37,6 +38,7 @@ class MongoLaunchPlanStore(MongoVersionedStore[launch_plan_pb2.LaunchPlan]):
             launch_plan_pb2.LaunchPlan,
             "launch plan",
             (listing.LAUNCH_PLANS, listing.LAUNCH_PLAN_IDS),
+            LAUNCH_PLAN,
         )
         self._active = active
 
@@ -79,7 +81,7 @@ class MongoLaunchPlanStore(MongoVersionedStore[launch_plan_pb2.LaunchPlan]):
     async def get(self, launch_plan_id: identifier_pb2.Identifier) -> launch_plan_pb2.LaunchPlan:
         document = await self._collection.find_one(id_filter(launch_plan_id))
         if document is None:
-            raise EntityNotFound(f"launch plan [{launch_plan_id.name}] not found")
+            raise missing_entity(LAUNCH_PLAN, launch_plan_id)
         return self._with_columns(document)
 
     async def activate(self, launch_plan_id: identifier_pb2.Identifier) -> None:
@@ -111,12 +113,12 @@ class MongoLaunchPlanStore(MongoVersionedStore[launch_plan_pb2.LaunchPlan]):
     async def get_active(self, project: str, domain: str, name: str) -> launch_plan_pb2.LaunchPlan:
         pointer = await self._active.find_one(_name_key(project, domain, name))
         if pointer is None:
-            raise EntityNotFound(f"no active launch plan for {project}:{domain}:{name}")
+            raise EntityNotFound(f"No active launch plan could be found: {project}:{domain}:{name}")
         document = await self._collection.find_one(
             {**_name_key(project, domain, name), "version": pointer["version"]}
         )
         if document is None:
-            raise EntityNotFound(f"no active launch plan for {project}:{domain}:{name}")
+            raise EntityNotFound(f"No active launch plan could be found: {project}:{domain}:{name}")
         launch_plan = self._with_columns(document)
         launch_plan.closure.state = ACTIVE
         return launch_plan

@@ -75,7 +75,7 @@ class InMemoryTaskStore:
     def _entry(self, task_id: identifier_pb2.Identifier) -> tuple[bytes, str]:
         entry = self._tasks.get(identifiers.key(task_id))
         if entry is None:
-            raise EntityNotFound(f"task [{identifiers.describe(task_id)}] not found")
+            raise identifiers.missing_entity(identifiers.TASK, task_id)
         return entry
 
     async def get(self, task_id: identifier_pb2.Identifier) -> task_pb2.Task:

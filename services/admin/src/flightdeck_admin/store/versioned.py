@@ -12,7 +12,8 @@ from pymongo import ASCENDING, IndexModel
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
-from flightdeck_admin.domain.errors import EntityAlreadyExists, EntityNotFound
+from flightdeck_admin.domain.errors import EntityAlreadyExists
+from flightdeck_admin.domain.identifiers import missing_entity
 from flightdeck_admin.store.documents import blob_of, message_from, now
 from flightdeck_admin.store.listing import list_request
 from flightdeck_listing import ListingSchema
@@ -42,10 +43,12 @@ class MongoVersionedStore(Generic[Entity]):
         message_type: type[Entity],
         kind: str,
         schemas: tuple[ListingSchema, ListingSchema],
+        resource_type: int,
     ) -> None:
         self._collection = collection
         self._type = message_type
         self._kind = kind
+        self._resource_type = resource_type
         self._schema, self._ids_schema = schemas
 
     async def _insert(self, entity: Entity, digest: str, **promoted: Any) -> None:
@@ -72,7 +75,7 @@ class MongoVersionedStore(Generic[Entity]):
     async def _find(self, entity_id: identifier_pb2.Identifier, field: str) -> dict[str, Any]:
         document = await self._collection.find_one(id_filter(entity_id), projection=[field])
         if document is None:
-            raise EntityNotFound(f"{self._kind} [{describe(entity_id)}] not found")
+            raise missing_entity(self._resource_type, entity_id)
         return document
 
     async def get(self, entity_id: identifier_pb2.Identifier) -> Entity:
