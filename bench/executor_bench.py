@@ -9,8 +9,8 @@ launches its launch plans with FlyteRemote and measures:
   the launch to SUCCEEDED, median of ``CHAIN_RUNS``) minus ``CHAIN_LENGTH`` x one bare task
   process, per node. The bare process is the registered no-op task's own command
   (``pyflyte-fast-execute`` then ``pyflyte-execute``, rendered from its template as the executor
-  renders it) run directly here, median of ``STARTUP_SAMPLES``; ``python -c "import flytekit"``
-  is reported beside it for scale;
+  renders it) run directly here, ``BARE_PER_CHAIN`` of them before each chain so that load from
+  elsewhere weighs on both alike, median; ``python -c "import flytekit"`` is reported for scale;
 * runs completed per minute at each of ``LEVELS`` concurrent runs of a one-task workflow
   (closed loop: every worker launches a run and waits for it, ``RUNS_AT[level]`` runs or
   ``PHASE_CAP_SECONDS``), against bare task processes per minute at the same concurrency.
@@ -42,7 +42,13 @@ from types import ModuleType
 from typing import IO, Any
 
 import grpc
-from flyteidl.admin import common_pb2, execution_pb2, project_pb2
+from flyteidl.admin import (
+    common_pb2,
+    execution_pb2,
+    node_execution_pb2,
+    project_pb2,
+    task_execution_pb2,
+)
 from flyteidl.core import execution_pb2 as core
 from flyteidl.core import identifier_pb2, literals_pb2
 from flyteidl.service import admin_pb2_grpc
@@ -57,6 +63,7 @@ PACKAGE = "executor_bench"
 CHAIN_LENGTH = 10
 CHAIN_RUNS = 3
 STARTUP_SAMPLES = 5
+BARE_PER_CHAIN = 2
 LEVELS = (1, 8, 32)
 RUNS_AT = {1: 3, 8: 16, 32: 32}
 PHASE_CAP_SECONDS = 180.0
@@ -183,7 +190,12 @@ def _register(edge: str, scratch: Path) -> Registered:
     command = [
         sys.executable, "-m", "flytekit.clis.sdk_in_container.pyflyte",
         "--config", str(config),
-        "register", "--project", project, "--domain", DOMAIN, "--version", version, PACKAGE,
+        "register", "--project", project, "--domain", DOMAIN, "--version", version,
+        # The code archive unpacks into the task's working directory, as with `pyflyte run
+        # --remote`: register's default (/root, a pod's own) is one directory shared by every
+        # local task process, where concurrent unpacking races.
+        "--destination-dir", ".",
+        PACKAGE,
     ]  # fmt: skip
     done = subprocess.run(
         command, cwd=source.parent, capture_output=True, text=True, timeout=600, check=False
@@ -309,6 +321,34 @@ class Runs:
 
     async def run(self, workflow: str, x: int = 0) -> float:
         """Seconds from the launch to SUCCEEDED."""
+        return (await self.timed(workflow, x))[0]
+
+    async def outside_tasks(self, name: str) -> float:
+        """Seconds of the run's RUNNING..SUCCEEDED spent outside its task attempts, from the
+        records the events made: the executor's own share (rounds, events, launches)."""
+        execution_id = identifier_pb2.WorkflowExecutionIdentifier(
+            project=self.registered.project, domain=DOMAIN, name=name
+        )
+        execution = await self.admin.GetExecution(
+            execution_pb2.WorkflowExecutionGetRequest(id=execution_id)
+        )
+        nodes = await self.admin.ListNodeExecutions(
+            node_execution_pb2.NodeExecutionListRequest(
+                workflow_execution_id=execution_id, limit=100
+            )
+        )
+        in_tasks = 0.0
+        for node in nodes.node_executions:
+            attempts = await self.admin.ListTaskExecutions(
+                task_execution_pb2.TaskExecutionListRequest(node_execution_id=node.id, limit=100)
+            )
+            in_tasks += sum(
+                a.closure.duration.ToTimedelta().total_seconds() for a in attempts.task_executions
+            )
+        return execution.closure.duration.ToTimedelta().total_seconds() - in_tasks
+
+    async def timed(self, workflow: str, x: int = 0) -> tuple[float, str]:
+        """Seconds from the launch to SUCCEEDED, and the run's name."""
         started = time.perf_counter()
         name = await asyncio.get_running_loop().run_in_executor(
             self.pool, self._launch, workflow, x
@@ -323,7 +363,7 @@ class Runs:
             )
             phase = execution.closure.phase
             if phase == core.WorkflowExecution.SUCCEEDED:
-                return time.perf_counter() - started
+                return time.perf_counter() - started, name
             if phase in FAILED_PHASES:
                 raise RuntimeError(
                     f"run {name} ended {core.WorkflowExecution.Phase.Name(phase)}: "
@@ -343,19 +383,28 @@ def _median(samples: list[float]) -> float:
 
 async def _node_overhead(runs: Runs, bare: BareTask) -> list[Phase]:
     imports = await _import_flytekit_seconds()
-    processes = [await bare.run() for _ in range(STARTUP_SAMPLES)]
-    chains = [await runs.run("chain") for _ in range(CHAIN_RUNS)]
+    processes: list[float] = []
+    chains: list[float] = []
+    outside: list[float] = []
+    for _ in range(CHAIN_RUNS):
+        processes += [await bare.run() for _ in range(BARE_PER_CHAIN)]
+        seconds, name = await runs.timed("chain")
+        chains.append(seconds)
+        outside.append(await runs.outside_tasks(name) / CHAIN_LENGTH)
     process, chain = _median(processes), _median(chains)
     per_node = chain / CHAIN_LENGTH
     bare_name = "bare no-op task process"
     return [
         Phase('python -c "import flytekit"', STARTUP_SAMPLES, round(sum(imports), 3),
               _median(imports), "s (median)"),
-        Phase(bare_name, STARTUP_SAMPLES, round(sum(processes), 3), process, "s (median)"),
+        Phase(bare_name, len(processes), round(sum(processes), 3), process, "s (median)"),
         Phase(f"chain of {CHAIN_LENGTH} no-op tasks", CHAIN_RUNS, round(sum(chains), 3), chain,
               "s wall (median)", f"{CHAIN_LENGTH} x {bare_name}",
               round(chain / (CHAIN_LENGTH * process), 3)),
-        Phase("per-node scheduling overhead", CHAIN_RUNS, round(sum(chains), 3),
+        Phase("per-node time outside task processes (from the run's records)", CHAIN_RUNS,
+              round(sum(chains), 3), _median(outside), "s per node", bare_name,
+              round(_median(outside) / process, 3)),
+        Phase("per-node wall time minus a bare task process", CHAIN_RUNS, round(sum(chains), 3),
               round(per_node - process, 3), "s per node", bare_name,
               round(per_node / process, 3)),
     ]  # fmt: skip

@@ -1,6 +1,6 @@
 """Prints an execution's phase and outputs, as FlyteRemote reads them through the edge.
 
-    uv run python examples/outputs.py <execution name> [project] [domain]
+uv run python examples/outputs.py <execution name> [project] [domain]
 """
 
 from __future__ import annotations

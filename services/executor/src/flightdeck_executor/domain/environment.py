@@ -60,3 +60,14 @@ def container_argv(template: tasks_pb2.TaskTemplate) -> list[str]:
 
 def image_of(template: tasks_pb2.TaskTemplate) -> str:
     return template.container.image if template.HasField("container") else ""
+
+
+def in_own_directory(argv: list[str]) -> list[str]:
+    """A pod's working directory is its own; a local attempt's too. ``pyflyte register``
+    bakes an absolute ``--dest-dir`` (``/root``) into fast-execute commands, which here would
+    have every attempt unpack into one shared directory: it becomes the attempt's own."""
+    localized = list(argv)
+    for index, argument in enumerate(localized[:-1]):
+        if argument == "--dest-dir" and localized[index + 1].startswith("/"):
+            localized[index + 1] = "."
+    return localized

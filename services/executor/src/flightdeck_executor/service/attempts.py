@@ -10,7 +10,12 @@ from pathlib import Path
 from flyteidl.core import errors_pb2, execution_pb2, literals_pb2, tasks_pb2
 
 from flightdeck_executor.domain import failures, names, templates
-from flightdeck_executor.domain.environment import container_argv, image_of, task_environment
+from flightdeck_executor.domain.environment import (
+    container_argv,
+    image_of,
+    in_own_directory,
+    task_environment,
+)
 from flightdeck_executor.domain.process_status import Exited, Lost, NotLaunched, Running
 from flightdeck_executor.domain.run_state import Attempts
 from flightdeck_executor.service.rounds import Round
@@ -106,7 +111,8 @@ def render(rnd: Round, plan: AttemptPlan) -> list[str]:
         task_template_path=None,
         namespace=f"{execution.project}-{execution.domain}",
     )
-    return templates.render_arguments(container_argv(plan.template), paths, plan.inputs)
+    rendered = templates.render_arguments(container_argv(plan.template), paths, plan.inputs)
+    return in_own_directory(rendered)
 
 
 def environment(rnd: Round, plan: AttemptPlan) -> dict[str, str]:
