@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flyteidl.core import identifier_pb2, tasks_pb2
+from flyteidl.core import identifier_pb2, literals_pb2, tasks_pb2
 
 from flightdeck_executor.domain.environment import in_own_directory, task_environment
 
@@ -18,7 +18,7 @@ def test_an_absolute_fast_execute_destination_becomes_the_attempts_own_directory
 def test_later_sources_win_and_array_elements_know_their_index() -> None:
     template = tasks_pb2.TaskTemplate(
         id=identifier_pb2.Identifier(project="p", domain="d", name="t", version="v"),
-        container=tasks_pb2.Container(env=[tasks_pb2.KeyValuePair(key="A", value="template")]),
+        container=tasks_pb2.Container(env=[literals_pb2.KeyValuePair(key="A", value="template")]),
     )
     execution = identifier_pb2.WorkflowExecutionIdentifier(project="p", domain="d", name="e")
     env = task_environment(template, execution, "wf", 2, {"A": "execution"}, {}, array_index=4)
