@@ -3,7 +3,7 @@ QUEUED), and handing active nodes to the handler of their kind (spec/executor.md
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 from flyteidl.core import execution_pb2, literals_pb2, workflow_pb2
@@ -157,8 +157,10 @@ def new_state(rnd: Round, scope: Scope, node_id: str, kind: str) -> NodeState:
     )
 
 
-async def resolve(rnd: Round, scope: Scope, wiring: object) -> literals_pb2.LiteralMap:
-    wired = list(wiring)  # type: ignore[call-overload]
+async def resolve(
+    rnd: Round, scope: Scope, wiring: Iterable[literals_pb2.Binding]
+) -> literals_pb2.LiteralMap:
+    wired = list(wiring)
     outputs: dict[str, literals_pb2.LiteralMap] = {}
     for node_id in bindings.promised_nodes(wired):
         try:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from flyteidl.core import compiler_pb2, workflow_pb2
+from flyteidl.core import compiler_pb2, literals_pb2, workflow_pb2
 
 from flightdeck_executor.domain.names import unique_node_id
 from flightdeck_storage import join_key
@@ -29,7 +29,7 @@ class Scope:
     in_dynamic: bool = False
     parent: Scope | None = None
     depth: int = 0
-    outputs: Sequence[workflow_pb2.Binding] = field(default_factory=tuple)
+    outputs: Sequence[literals_pb2.Binding] = field(default_factory=tuple)
 
     def uid(self, node_id: str) -> str:
         if self.top_level:
