@@ -16,7 +16,7 @@ from flightdeck_executor.domain.environment import (
     in_own_directory,
     task_environment,
 )
-from flightdeck_executor.domain.process_status import Exited, Lost, NotLaunched, Running
+from flightdeck_executor.domain.process_status import Exited, Lost, NotLaunched, Running, Starting
 from flightdeck_executor.domain.run_state import Attempts
 from flightdeck_executor.service.rounds import Round
 from flightdeck_storage import join_key
@@ -137,6 +137,7 @@ def launch(rnd: Round, plan: AttemptPlan, argv: list[str]) -> None:
     plan.attempts.task_phase = "QUEUED"
     plan.attempts.task_version = 0
     plan.attempts.launched_at = rnd.now.timestamp()
+    rnd.expect_soon = True
     _launch_after_save(rnd, plan, argv)
 
 
@@ -155,6 +156,8 @@ async def observe(rnd: Round, plan: AttemptPlan) -> tuple[str, Outcome]:
     """("waiting" | "started" | "finished", outcome) for a launched attempt."""
     folder = attempt_dir(rnd, plan)
     status = await rnd.engine.processes.status(folder)
+    if isinstance(status, NotLaunched | Starting):
+        rnd.expect_soon = True
     if isinstance(status, NotLaunched):
         _launch_after_save(rnd, plan, render(rnd, plan))
         return "waiting", None

@@ -24,6 +24,9 @@ MAX_REJECTIONS = 5
 MAX_ROUND_FAILURES = 20
 """Consecutive failed rounds before the run is failed as a system error."""
 BACKOFF_CAP_SECONDS = 30.0
+STARTING_POLL_SECONDS = 0.05
+"""How soon a run looks again at a process it just launched (the supervisor starts in tens of
+milliseconds; exits wake the run at once)."""
 
 _log = logging.getLogger("flightdeck.executor.driver")
 
@@ -69,7 +72,7 @@ class RunDriver:
                     continue
                 if self.run.state.finished:
                     break
-                progressed = await self._round(closure)
+                progressed, soon = await self._round(closure)
                 self._failures = 0
             except asyncio.CancelledError:
                 raise
@@ -77,12 +80,13 @@ class RunDriver:
                 await self._round_failed()
                 continue
             if not progressed:
-                await self._idle()
+                await self._wait(STARTING_POLL_SECONDS if soon else self._poll)
         await self._store.finish(self.run.key)
         state = self.run.state
         metrics.RUNS_FINISHED.labels("STOPPED" if state.stopped_reason else state.phase).inc()
 
-    async def _round(self, closure: compiler_pb2.CompiledWorkflowClosure) -> bool:
+    async def _round(self, closure: compiler_pb2.CompiledWorkflowClosure) -> tuple[bool, bool]:
+        """Whether the round changed anything, and whether a process start is due soon."""
         rnd = Round(
             engine=self._engine,
             created=self.run.created,
@@ -108,7 +112,7 @@ class RunDriver:
             except Exception:
                 # The next round sees what the process runner recorded and acts on that.
                 _log.exception("an effect of run %s failed", self.run.key)
-        return changed
+        return changed, rnd.expect_soon
 
     def _workflow_dir(self) -> str:
         execution = self.run.created.execution_id
@@ -191,9 +195,6 @@ class RunDriver:
     async def _pause(self) -> None:
         delay = min(BACKOFF_CAP_SECONDS, self._poll * (2 ** min(self._failures, 5)))
         await self._wait(delay)
-
-    async def _idle(self) -> None:
-        await self._wait(self._poll)
 
     async def _wait(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):

@@ -66,6 +66,8 @@ class Round:
     events: list[tuple[str, Message]] = field(default_factory=list)
     effects: list[Effect] = field(default_factory=list)
     literal_cache: dict[str, literals_pb2.LiteralMap] = field(default_factory=dict)
+    expect_soon: bool = False
+    """A process is starting: its start is worth seeing sooner than the poll interval."""
 
     @property
     def execution_id(self) -> identifier_pb2.WorkflowExecutionIdentifier:
