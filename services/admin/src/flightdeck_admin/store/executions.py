@@ -29,9 +29,9 @@ from flightdeck_admin.domain.executions_launch import (
 )
 from flightdeck_admin.domain.outbox import Blob, OutboxMessage
 from flightdeck_admin.store.documents import blob_of, key_value_list
-from flightdeck_admin.store.listing import Page, list_request
+from flightdeck_admin.store.listing import Page, index_models, list_request
 from flightdeck_records import executions as records
-from flightdeck_records.documents import moment
+from flightdeck_records.documents import ROW_CREATED_AT, ROW_UPDATED_AT, moment
 
 COLLECTION = records.COLLECTION
 OWED_COLLECTION = "execution_outbox_marks"
@@ -51,6 +51,20 @@ INDEXES = [
         name="execution_name",
     ),
 ]
+LISTED_COLUMNS = (
+    records.PROJECT,  # the scope then _id: what a filter on any other column walks
+    ROW_CREATED_AT,
+    ROW_UPDATED_AT,
+    records.NAME,
+    records.PHASE,
+    records.STARTED_AT,
+    "workflow_name",
+    "launch_plan_name",
+)
+"""The columns ListExecutions is commonly filtered or sorted by. Every index is paid for on each
+write of an execution (the projector updates one per event batch), so the others are served by
+the scope's ``(project, domain, _id)`` range rather than an index of their own."""
+INDEXES += index_models(listing.EXECUTIONS, LISTED_COLUMNS)
 OWED_INDEXES = [IndexModel([(QUEUED_AT, 1)], name="outbox_mark_age")]
 Document = dict[str, Any]
 _CLEAR_ATTEMPTS = 5

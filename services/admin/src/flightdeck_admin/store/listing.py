@@ -243,14 +243,16 @@ def _driver_value(value: CursorValue) -> Any:
     return ObjectId(value.hex) if isinstance(value, HexId) else value
 
 
-def index_models(schema: ListingSchema) -> list[IndexModel]:
-    """One index per stored column: the listing's scope, the column, then ``_id``, so every
-    filter and every keyset sort has an index range to walk (compound, non-partial, non-TTL:
-    what FerretDB supports). Distinct listings get one index on scope and grouped fields."""
+def index_models(schema: ListingSchema, columns: Sequence[str] = ()) -> list[IndexModel]:
+    """One index per stored column (or per column of ``columns``): the listing's scope, the
+    column, then ``_id``, so every filter and every keyset sort has an index range to walk
+    (compound, non-partial, non-TTL: what FerretDB supports). Distinct listings get one index on
+    scope and grouped fields."""
     if schema.group_by:
         key_sets = [_unique((*schema.scope, *schema.group_by))]
     else:
-        key_sets = [_unique((*schema.scope, name, _GROUP)) for name in _stored_fields(schema)]
+        fields = [name for name in _stored_fields(schema) if not columns or name in columns]
+        key_sets = [_unique((*schema.scope, name, _GROUP)) for name in fields]
     return [_index(keys) for keys in dict.fromkeys(key_sets)]
 
 
