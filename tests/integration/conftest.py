@@ -9,6 +9,7 @@ import asyncio
 import os
 import re
 import socket
+import subprocess
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -50,6 +51,23 @@ def _require_listening(component: str, port: int) -> None:
         socket.create_connection(("127.0.0.1", port), timeout=2).close()
     except OSError as e:
         pytest.fail(f"{component} is not answering on 127.0.0.1:{port}; run deploy/local/up ({e})")
+
+
+def stop_process(process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    """SIGTERM, then SIGKILL if it is still there after ``timeout`` seconds."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="session", name="stop_process")
+def stop_process_fixture() -> Callable[..., None]:
+    """``stop_process(process, timeout=30)``: see the function of that name."""
+    return stop_process
 
 
 @pytest.fixture(scope="session")

@@ -35,16 +35,6 @@ def _start_projector(pipeline, log: Path) -> subprocess.Popen[bytes]:  # type: i
         )
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 async def _send(pipeline, propeller, stream) -> None:  # type: ignore[no-untyped-def]
     for request in stream:
         await propeller.emit_until_taken(pipeline.stub, request)
@@ -107,7 +97,7 @@ async def _assert_projected_exactly_once(pipeline, propeller, execution_ids) -> 
 
 
 async def test_a_projector_killed_mid_stream_loses_nothing_and_applies_nothing_twice(
-    pipeline_without_projector, propeller, tmp_path
+    pipeline_without_projector, propeller, tmp_path, stop_process
 ) -> None:  # type: ignore[no-untyped-def]
     pipeline = pipeline_without_projector
     ids = [await pipeline.seed_execution(_name()) for _ in range(EXECUTIONS)]
@@ -124,13 +114,13 @@ async def test_a_projector_killed_mid_stream_loses_nothing_and_applies_nothing_t
         assert not sending.done(), "the streams finished before the projector was killed"
         await sending
     finally:
-        _stop(first)
+        stop_process(first, 20)
     second = _start_projector(pipeline, log)
     try:
         await pipeline.wait_for(lambda: _all_succeeded(pipeline, [i.name for i in ids]), 90)
         await _assert_projected_exactly_once(pipeline, propeller, ids)
     finally:
-        _stop(second)
+        stop_process(second, 20)
 
 
 async def test_every_acknowledged_event_survives_a_kafka_restart_under_load(

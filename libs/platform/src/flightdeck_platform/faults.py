@@ -19,13 +19,18 @@ status it becomes is decided at exactly one boundary (``flightdeck_platform.grpc
     └── Internal             an invariant broke; never used for bad input
 
 ``details`` carries protobuf messages (e.g. ``flyteidl.admin.EventFailureReason``) that clients
-inspect in the status details; they travel opaquely through the domain.
+inspect in the status details; they travel opaquely through the domain. ``translated`` is how an
+adapter turns its driver's errors into one of these kinds.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+import functools
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any, ParamSpec, TypeVar
+
+Params = ParamSpec("Params")
+Result = TypeVar("Result")
 
 
 class Fault(Exception):
@@ -90,3 +95,27 @@ class Unimplemented(Fault):
 
 class Internal(Fault):
     pass
+
+
+def translated(
+    errors: tuple[type[BaseException], ...], fault: Callable[[BaseException], Fault]
+) -> Callable[
+    [Callable[Params, Coroutine[Any, Any, Result]]], Callable[Params, Coroutine[Any, Any, Result]]
+]:
+    """Decorates an adapter's coroutine so the driver's ``errors`` leave it as ``fault(error)``
+    (chained): the layers above then tell "the dependency is down" from "this failed" without
+    knowing the driver."""
+
+    def decorate(
+        method: Callable[Params, Coroutine[Any, Any, Result]],
+    ) -> Callable[Params, Coroutine[Any, Any, Result]]:
+        @functools.wraps(method)
+        async def translating(*args: Params.args, **kwargs: Params.kwargs) -> Result:
+            try:
+                return await method(*args, **kwargs)
+            except errors as error:
+                raise fault(error) from error
+
+        return translating
+
+    return decorate

@@ -16,6 +16,7 @@ from flightdeck_executor.consumers import commands
 from flightdeck_executor.messaging.ownership import Ownership
 from flightdeck_executor.messaging.topics import require_topic
 from flightdeck_executor.processes.local import LocalProcesses
+from flightdeck_executor.service.commands import CommandIntake
 from flightdeck_executor.service.rounds import Engine, EngineConfig
 from flightdeck_executor.service.runs import Runs
 from flightdeck_executor.service.slots import TaskSlots
@@ -23,6 +24,7 @@ from flightdeck_executor.settings import ExecutorSettings
 from flightdeck_executor.store import runs as run_store
 from flightdeck_platform.entrypoint import run_service
 from flightdeck_platform.host import ServiceHost
+from flightdeck_platform.poison import RetryBudget
 from flightdeck_records import topics
 from flightdeck_storage import ObjectNotFound, ObjectStore, StorageConfig, join_key, open_store
 
@@ -107,7 +109,11 @@ async def serve(settings: ExecutorSettings) -> None:
     topic = settings.commands.topic_prefix + topics.EXECUTOR_COMMANDS
     broker = KafkaBroker(settings.kafka.bootstrap_servers, client_id=settings.kafka.client_id)
     commands.subscribe(
-        broker, runs, topic, settings.commands.consumer_group, Ownership(runs, topic)
+        broker,
+        CommandIntake(runs, store, RetryBudget(settings.commands.max_attempts)),
+        topic,
+        settings.commands.consumer_group,
+        Ownership(runs, topic),
     )
 
     async def start_consuming() -> None:

@@ -39,6 +39,13 @@ class CommandSettings(BaseModel):
         '"" is executions without one. Others are left to the executor serving their pool.',
     )
     topic_prefix: str = Field("", description="Prepended to the topic name (isolates tenants).")
+    max_attempts: int = Field(
+        5,
+        ge=1,
+        description="Failed attempts at one command before it is set aside in "
+        "executor_dead_letters (kind command) so the commands behind it on its partition flow "
+        "on. The run store being unreachable does not count: that is retried until it is back.",
+    )
 
 
 class TaskSettings(BaseModel):

@@ -4,15 +4,26 @@ are listed by partition until finished."""
 
 from __future__ import annotations
 
+import asyncio
+import gc
+import socket
+import warnings
 from typing import Any
 
 import pytest
 from flyteidl.core import identifier_pb2
+from pymongo import AsyncMongoClient
 
 from flightdeck_executor.domain.run_state import Attempts, NodeState, RunState
-from flightdeck_executor.service.ports import PendingEvent, StoredRun
+from flightdeck_executor.service.ports import (
+    CommandDeadLetter,
+    PendingEvent,
+    StoredRun,
+    StoreUnavailable,
+)
 from flightdeck_executor.store.memory import InMemoryRunStore
 from flightdeck_executor.store.runs import MongoRunStore
+from flightdeck_platform.poison import Position
 from flightdeck_proto.gen.flightdeck.internal.v1 import executions_pb2
 
 
@@ -42,6 +53,16 @@ def _progressed(run: StoredRun) -> None:
         PendingEvent("workflow", b"\x00\xff\x80binary"),
         PendingEvent("node", b"\x0a\x02n0", attempts=3),
     ]
+
+
+COMMAND_LETTER = CommandDeadLetter(
+    position=Position("flightdeck.executor-commands", 4, 17),
+    message_key=b"p/d/run1",
+    payload=b"\x12\x00\xffraw",
+    run="p/d/run1",
+    reason="KeyError: 'partition'",
+    attempts=5,
+)
 
 
 class RunStoreContract:
@@ -163,6 +184,12 @@ class TestInMemoryRunStore(RunStoreContract):
             ("p:d:b", "task", b"2", "second"),
         ]
 
+    async def test_dead_lettered_commands_are_kept_as_given(self, store: InMemoryRunStore) -> None:
+        await store.dead_letter_command(COMMAND_LETTER)
+
+        assert store.command_dead_letters == [COMMAND_LETTER]
+        assert store.dead_letters == []
+
 
 @pytest.mark.integration
 class TestMongoRunStore(RunStoreContract):
@@ -180,3 +207,69 @@ class TestMongoRunStore(RunStoreContract):
         assert [(d["run"], d["kind"], d["payload"], d["reason"]) for d in found] == [
             ("p:d:a", "node", b"\x00\x01", "refused")
         ]
+
+    async def test_a_dead_lettered_command_is_kept_with_its_bytes_and_position(
+        self, store: MongoRunStore, mongo_database: Any
+    ) -> None:
+        await store.dead_letter("p:d:a", PendingEvent("node", b"\x00"), "refused")
+        await store.dead_letter_command(COMMAND_LETTER)
+
+        [found] = [
+            d
+            async for d in mongo_database["executor_dead_letters"].find(
+                {"kind": "command"}, {"_id": 0}
+            )
+        ]
+
+        assert found.pop("at") is not None
+        assert found == {
+            "run": "p/d/run1",
+            "kind": "command",
+            "payload": b"\x12\x00\xffraw",
+            "message_key": b"p/d/run1",
+            "reason": "KeyError: 'partition'",
+            "topic": "flightdeck.executor-commands",
+            "partition": 4,
+            "offset": 17,
+            "attempts": 5,
+        }
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_a_mongodb_out_of_reach_is_store_unavailable_for_every_call() -> None:
+    """What tells a command to wait for the store instead of spending its retry budget."""
+    client: AsyncMongoClient = AsyncMongoClient(
+        f"mongodb://127.0.0.1:{_closed_port()}/", serverSelectionTimeoutMS=50
+    )
+    store = MongoRunStore(client["absent"])
+    calls = [
+        lambda: store.add(_run()),
+        lambda: store.load("p:d:run1"),
+        lambda: store.save(_run()),
+        lambda: store.request_abort("p:d:run1", "stop"),
+        lambda: store.unfinished([0]),
+        lambda: store.finish("p:d:run1"),
+        lambda: store.dead_letter("p:d:run1", PendingEvent("node", b""), "refused"),
+        lambda: store.dead_letter_command(COMMAND_LETTER),
+    ]
+    try:
+        for call in calls:
+            with pytest.raises(StoreUnavailable, match="MongoDB is unavailable"):
+                await call()
+    finally:
+        await client.close()
+        await _forget_cancelled_connects()
+
+
+async def _forget_cancelled_connects() -> None:
+    """pymongo (4.20) leaves the socket of a monitor connect that close() cancels unclosed; its
+    ResourceWarning would surface in whichever test the garbage collector next runs in."""
+    await asyncio.sleep(0.05)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()

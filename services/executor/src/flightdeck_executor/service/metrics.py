@@ -28,3 +28,8 @@ COMMANDS = Counter(
     "Executor commands consumed, by kind and outcome.",
     ["kind", "outcome"],
 )
+COMMAND_DEAD_LETTERS = Counter(
+    "flightdeck_executor_command_dead_letters",
+    "Commands that kept failing, set aside in executor_dead_letters (kind command), by kind.",
+    ["kind"],
+)

@@ -14,6 +14,8 @@ from flyteidl.core import identifier_pb2, literals_pb2, types_pb2
 from google.protobuf.message import Message
 
 from flightdeck_executor.domain.run_state import RunState
+from flightdeck_platform import faults
+from flightdeck_platform.poison import Position
 from flightdeck_proto.gen.flightdeck.internal.v1 import executions_pb2
 
 
@@ -52,7 +54,27 @@ class StoredRun:
     abort_cause: str = ""
 
 
+class StoreUnavailable(faults.Unavailable):
+    """The run store cannot be reached (an outage, a failover): every run and command would fail
+    alike, so callers wait and retry and never give anything up for it."""
+
+
+@dataclass(frozen=True)
+class CommandDeadLetter:
+    """A command that kept failing, as it came off Kafka (so it can be produced again)."""
+
+    position: Position
+    message_key: bytes
+    payload: bytes
+    run: str
+    """The run it is about; "" when the command names none."""
+    reason: str
+    attempts: int
+
+
 class RunStore(Protocol):
+    """Raises StoreUnavailable when the store cannot be reached."""
+
     async def add(self, run: StoredRun) -> bool:
         """Stores a new run; False when a run with that key exists (a redelivered command)."""
 
@@ -70,6 +92,9 @@ class RunStore(Protocol):
     async def finish(self, key: str) -> None: ...
 
     async def dead_letter(self, key: str, event: PendingEvent, reason: str) -> None: ...
+
+    async def dead_letter_command(self, letter: CommandDeadLetter) -> None:
+        """Kept next to the refused events, as kind ``command``."""
 
 
 class ProcessStatus(Protocol):

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from flightdeck_executor.domain.run_state import RunState
-from flightdeck_executor.service.ports import PendingEvent, StoredRun
+from flightdeck_executor.service.ports import CommandDeadLetter, PendingEvent, StoredRun
 from flightdeck_proto.gen.flightdeck.internal.v1 import executions_pb2
 
 
@@ -37,6 +37,7 @@ class InMemoryRunStore:
         self._runs: dict[str, _Document] = {}
         self._active: dict[str, int] = {}
         self.dead_letters: list[DeadLetter] = []
+        self.command_dead_letters: list[CommandDeadLetter] = []
 
     async def add(self, run: StoredRun) -> bool:
         self._active[run.key] = run.partition
@@ -91,6 +92,9 @@ class InMemoryRunStore:
         self.dead_letters.append(
             DeadLetter(key, event.kind, event.payload, reason, datetime.now(UTC))
         )
+
+    async def dead_letter_command(self, letter: CommandDeadLetter) -> None:
+        self.command_dead_letters.append(letter)
 
 
 def _copied(outbox: Sequence[PendingEvent]) -> list[PendingEvent]:

@@ -1,7 +1,9 @@
 """The executor's MongoDB collections: ``executor_runs`` (one document per run: the command,
 the state and its unsent events, written together), ``executor_active`` (the small set of runs
 still to drive, by partition, so resuming never scans finished runs) and
-``executor_dead_letters``. Every hot lookup is by ``_id``."""
+``executor_dead_letters`` (events the control plane kept refusing, by their event kind, and
+commands that kept failing, kind ``command``). Every hot lookup is by ``_id``. A server out of
+reach is raised as ``StoreUnavailable``, which callers retry without giving anything up."""
 
 from __future__ import annotations
 
@@ -10,13 +12,27 @@ from datetime import UTC, datetime
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import ConnectionFailure, DuplicateKeyError
 
 from flightdeck_executor.domain.run_state import RunState
-from flightdeck_executor.service.ports import PendingEvent, StoredRun
+from flightdeck_executor.service.ports import (
+    CommandDeadLetter,
+    PendingEvent,
+    StoredRun,
+    StoreUnavailable,
+)
+from flightdeck_platform import faults
 from flightdeck_proto.gen.flightdeck.internal.v1 import executions_pb2
 
 RUNS, ACTIVE, DEAD_LETTERS = "executor_runs", "executor_active", "executor_dead_letters"
+COMMAND = "command"
+"""The dead letters' kind of a command (an event's is workflow, node or task)."""
+
+# ConnectionFailure covers server selection timeouts, network timeouts and AutoReconnect
+# (a primary stepping down): all of them say "not now", none says "never".
+_translated = faults.translated(
+    (ConnectionFailure,), lambda error: StoreUnavailable(f"MongoDB is unavailable: {error}")
+)
 
 
 class MongoRunStore:
@@ -25,6 +41,7 @@ class MongoRunStore:
         self._active = database[ACTIVE]
         self._dead = database[DEAD_LETTERS]
 
+    @_translated
     async def add(self, run: StoredRun) -> bool:
         # Active first: a crash between the two leaves a mark that finds no run (dropped on
         # resume), never a run nobody resumes.
@@ -47,6 +64,7 @@ class MongoRunStore:
             return False
         return True
 
+    @_translated
     async def load(self, key: str) -> StoredRun | None:
         document = await self._runs.find_one({"_id": key})
         if document is None:
@@ -63,6 +81,7 @@ class MongoRunStore:
             abort_cause=document.get("abort_cause", ""),
         )
 
+    @_translated
     async def save(self, run: StoredRun) -> None:
         await self._runs.update_one(
             {"_id": run.key},
@@ -77,20 +96,24 @@ class MongoRunStore:
             },
         )
 
+    @_translated
     async def request_abort(self, key: str, cause: str) -> bool:
         result = await self._runs.update_one(
             {"_id": key}, {"$set": {"abort_cause": cause or "aborted"}}
         )
         return result.matched_count > 0
 
+    @_translated
     async def unfinished(self, partitions: Sequence[int]) -> list[str]:
         cursor = self._active.find({"partition": {"$in": list(partitions)}}, {"_id": 1})
         return [document["_id"] async for document in cursor]
 
+    @_translated
     async def finish(self, key: str) -> None:
         await self._runs.update_one({"_id": key}, {"$set": {"finished": True}})
         await self._active.delete_one({"_id": key})
 
+    @_translated
     async def dead_letter(self, key: str, event: PendingEvent, reason: str) -> None:
         await self._dead.insert_one(
             {
@@ -98,6 +121,23 @@ class MongoRunStore:
                 "kind": event.kind,
                 "payload": event.payload,
                 "reason": reason,
+                "at": datetime.now(UTC),
+            }
+        )
+
+    @_translated
+    async def dead_letter_command(self, letter: CommandDeadLetter) -> None:
+        await self._dead.insert_one(
+            {
+                "run": letter.run,
+                "kind": COMMAND,
+                "payload": letter.payload,
+                "message_key": letter.message_key,
+                "reason": letter.reason,
+                "topic": letter.position.topic,
+                "partition": letter.position.partition,
+                "offset": letter.position.offset,
+                "attempts": letter.attempts,
                 "at": datetime.now(UTC),
             }
         )

@@ -4,10 +4,8 @@ key layout of ``keys.py``. Values are serialized protobuf; nothing is ever found
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Coroutine
 from datetime import datetime
-from typing import Any, ParamSpec, TypeVar, cast
+from typing import cast
 
 from flyteidl.admin import signal_pb2
 from flyteidl.core import identifier_pb2, literals_pb2, types_pb2
@@ -15,6 +13,7 @@ from redis import exceptions
 from redis.asyncio import Redis
 
 from flightdeck_listing import ListingPlan
+from flightdeck_platform import faults
 from flightdeck_signals.domain import signals
 from flightdeck_signals.domain.errors import SignalChanged, StoreUnavailable
 from flightdeck_signals.store import listing, rows, scripts, waiting
@@ -22,23 +21,11 @@ from flightdeck_signals.store.keys import SignalKeys
 
 _MISSING, _CHANGED = 0, -1
 
-Params = ParamSpec("Params")
-Result = TypeVar("Result")
-
-
-def _translated(
-    method: Callable[Params, Coroutine[Any, Any, Result]],
-) -> Callable[Params, Coroutine[Any, Any, Result]]:
-    """Redis out of reach is Unavailable (clients retry that), never INTERNAL."""
-
-    @functools.wraps(method)
-    async def translated(*args: Params.args, **kwargs: Params.kwargs) -> Result:
-        try:
-            return await method(*args, **kwargs)
-        except (exceptions.ConnectionError, exceptions.TimeoutError) as error:
-            raise StoreUnavailable(f"redis is unavailable: {error}") from error
-
-    return translated
+# Redis out of reach is Unavailable (clients retry that), never INTERNAL.
+_translated = faults.translated(
+    (exceptions.ConnectionError, exceptions.TimeoutError),
+    lambda error: StoreUnavailable(f"redis is unavailable: {error}"),
+)
 
 
 class RedisSignalStore:
