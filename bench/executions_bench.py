@@ -2,48 +2,49 @@
 
 Needs the local stack (``deploy/local/up``); starts the admin process the way the end-to-end
 tests do unless one already answers. Seeds ``SEEDED`` executions straight into the collection
-with the store's own document function, then measures, through the nginx edge:
-CreateExecution/s (``CONCURRENCY`` in flight) against raw ``insert_one``/s of the same documents,
-and GetExecution p50/p99 against raw ``find_one`` p50/p99 on the seeded collection. Prints a
-table and writes ``bench/results/executions.json`` and ``executions.md``. Usage:
+with the store's own document function (and ``SMALL_SEEDED`` into a second project), then
+measures, through the nginx edge: CreateExecution/s (``CONCURRENCY`` in flight) against raw
+``insert_one``/s of the same documents; GetExecution p50/p99 against raw ``find_one``; and
+ListExecutions pages (``PAGE`` rows, newest first) against the raw ``find`` of the same shape:
+p50 in the small project and in the large one, ops/s with ``CONCURRENCY`` in flight, and page 1
+against a page ``KEYSET_DEPTH`` pages deep (reached by following the tokens). Prints a table and
+writes ``bench/results/executions.json`` and ``executions.md``. Usage:
 ``uv run python bench/executions_bench.py``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
-import os
 import platform
 import random
-import sys
 import time
-import uuid
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import grpc
-from flyteidl.admin import execution_pb2
+from flyteidl.admin import common_pb2, execution_pb2
 from flyteidl.core import identifier_pb2
 from flyteidl.service import admin_pb2_grpc
-from measuring import capped_throughput
-from pymongo import AsyncMongoClient
+from measuring import REPO, admin_under_test, capped_throughput, load_module, percentile_ms
+from pymongo import DESCENDING, AsyncMongoClient
 
 from flightdeck_admin.domain.executions_launch import ExecutionRecord
 from flightdeck_admin.store.documents import now
 from flightdeck_admin.store.executions import COLLECTION, document_of
 
-REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results" / "executions.json"
 SEEDED = 100_000
+SMALL_SEEDED = 1_000
 SEED_BATCH = 2_000
 CREATES = 1_000
 READS = 2_000
 """Sequential GetExecutions of seeded executions picked at random."""
+LISTS = 500
+"""Sequential ListExecutions per latency phase."""
+PAGE = 20
+KEYSET_DEPTH = 1_000
 CONCURRENCY = 8
 PHASE_CAP_SECONDS = 60.0
 LAUNCH_PLAN = "sample_workflows.wf_simple"
@@ -61,15 +62,6 @@ class Phase:
     ratio: float | None = None
 
 
-def _load(name: str, path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def _execution(project: str, name: str) -> execution_pb2.Execution:
     execution = execution_pb2.Execution()
     execution.id.project, execution.id.domain, execution.id.name = project, "development", name
@@ -85,9 +77,9 @@ def _document(project: str, name: str) -> dict[str, Any]:
     return document_of(ExecutionRecord(_execution(project, name), "file:///i", "file:///u"), now())
 
 
-async def _seed(collection: Any, project: str) -> list[str]:
-    names = [f"s{n:07d}" for n in range(SEEDED)]
-    for start in range(0, SEEDED, SEED_BATCH):
+async def _seed(collection: Any, project: str, count: int) -> list[str]:
+    names = [f"s{n:07d}" for n in range(count)]
+    for start in range(0, count, SEED_BATCH):
         batch = names[start : start + SEED_BATCH]
         await collection.insert_many([_document(project, name) for name in batch], ordered=False)
     return names
@@ -99,11 +91,6 @@ async def _remove(collection: Any, project: str) -> None:
         d["_id"] async for d in collection.find({"project": project}, {"_id": 1}).limit(500)
     ]:
         await collection.delete_many({"_id": {"$in": ids}})
-
-
-def _percentile(samples: list[float], share: float) -> float:
-    ordered = sorted(samples)
-    return round(ordered[min(len(ordered) - 1, int(len(ordered) * share))] * 1000, 3)
 
 
 async def _throughput(name: str, count: int, operation: Any) -> Phase:
@@ -124,19 +111,55 @@ async def _latency(name: str, count: int, operation: Any) -> Phase:
         count,
         round(elapsed, 3),
         round(count / elapsed, 1),
-        p50_ms=_percentile(samples, 0.5),
-        p99_ms=_percentile(samples, 0.99),
+        p50_ms=percentile_ms(samples, 0.5),
+        p99_ms=percentile_ms(samples, 0.99),
     )
 
 
-def _register(edge: str) -> str:
-    fixtures = _load("bench_fixtures", REPO / "tests" / "conftest.py")
+def _register(edge: str, prefix: str) -> str:
+    fixtures = load_module("bench_fixtures", REPO / "tests" / "conftest.py")
     with grpc.insecure_channel(edge) as channel:
         return str(
             fixtures.register_runnable_project(
-                admin_pb2_grpc.AdminServiceStub(channel), "bench", LAUNCH_PLAN
+                admin_pb2_grpc.AdminServiceStub(channel), prefix, LAUNCH_PLAN
             )
         )
+
+
+def _list_request(project: str, token: str = "") -> common_pb2.ResourceListRequest:
+    request = common_pb2.ResourceListRequest(limit=PAGE, token=token)
+    request.id.project, request.id.domain = project, "development"
+    request.sort_by.key, request.sort_by.direction = "created_at", common_pb2.Sort.DESCENDING
+    return request
+
+
+async def _keyset_token(admin: Any, project: str, depth: int) -> str:
+    """The token of page ``depth + 1``, reached as a client pages: by following each answer's."""
+    token = ""
+    for _ in range(depth):
+        token = (await admin.ListExecutions(_list_request(project, token))).token
+    return token
+
+
+async def _list_phases(admin: Any, large: str, small: str) -> list[Phase]:
+    def listing(project: str, token: str = "") -> Any:
+        return lambda i: admin.ListExecutions(_list_request(project, token))
+
+    in_small = await _latency(f"ListExecutions, {SMALL_SEEDED:,} stored", LISTS, listing(small))
+    in_large = await _latency(f"ListExecutions, {SEEDED:,} stored", LISTS, listing(large))
+    deep = await _keyset_token(admin, large, KEYSET_DEPTH)
+    at_depth = await _latency(
+        f"ListExecutions, page {KEYSET_DEPTH + 1:,} by token", LISTS, listing(large, deep)
+    )
+    loaded = await _throughput("ListExecutions (edge)", READS, listing(large))
+    in_large.baseline, in_large.ratio = in_small.operation, _p50_ratio(in_large, in_small)
+    at_depth.baseline, at_depth.ratio = in_large.operation, _p50_ratio(at_depth, in_large)
+    return [in_small, in_large, at_depth, loaded]
+
+
+def _p50_ratio(measured: Phase, baseline: Phase) -> float:
+    assert measured.p50_ms is not None and baseline.p50_ms is not None
+    return round(measured.p50_ms / baseline.p50_ms, 3)
 
 
 def _create_request(project: str) -> execution_pb2.ExecutionCreateRequest:
@@ -154,7 +177,7 @@ def _create_request(project: str) -> execution_pb2.ExecutionCreateRequest:
     return request
 
 
-async def _service_phases(edge: str, project: str, seeded: list[str]) -> list[Phase]:
+async def _service_phases(edge: str, project: str, small: str, seeded: list[str]) -> list[Phase]:
     request = _create_request(project)
     picks = random.Random(7).choices(seeded, k=READS)
     async with grpc.aio.insecure_channel(edge) as channel:
@@ -173,7 +196,8 @@ async def _service_phases(edge: str, project: str, seeded: list[str]) -> list[Ph
                 )
             ),
         )
-    return [created, read]
+        listed = await _list_phases(admin, project, small)
+    return [created, read, *listed]
 
 
 async def _raw_phases(collection: Any, project: str, seeded: list[str]) -> list[Phase]:
@@ -188,26 +212,41 @@ async def _raw_phases(collection: Any, project: str, seeded: list[str]) -> list[
         READS,
         lambda i: collection.find_one({"_id": f"{project}/development/{picks[i]}"}),
     )
-    return [inserted, found]
+    page = await _latency("PyMongo find, one page", LISTS, lambda i: _raw_page(collection, project))
+    pages = await _throughput(
+        "PyMongo find, pages", READS, lambda i: _raw_page(collection, project)
+    )
+    return [inserted, found, page, pages]
+
+
+async def _raw_page(collection: Any, project: str) -> list[Any]:
+    """The page ListExecutions reads: the project/domain's newest rows, ``_id`` breaking ties."""
+    newest = [("created_at", DESCENDING), ("_id", DESCENDING)]
+    query = {"project": project, "domain": "development"}
+    return await collection.find(query).sort(newest).limit(PAGE + 1).to_list()
 
 
 def _compare(service: list[Phase], raw: list[Phase]) -> list[Phase]:
-    created, read = service
-    inserted, found = raw
+    created, read, in_small, in_large, at_depth, loaded = service
+    inserted, found, page, pages = raw
     created.baseline, created.ratio = (
         inserted.operation,
         round(created.ops_per_second / inserted.ops_per_second, 4),
     )
     assert read.p99_ms is not None and found.p99_ms is not None
     read.baseline, read.ratio = found.operation, round(read.p99_ms / found.p99_ms, 3)
-    return [inserted, found, created, read]
+    in_small.baseline, in_small.ratio = page.operation, _p50_ratio(in_small, page)
+    loaded.baseline = pages.operation
+    loaded.ratio = round(loaded.ops_per_second / pages.ops_per_second, 4)
+    return [inserted, found, page, pages, created, read, in_small, in_large, at_depth, loaded]
 
 
 def _markdown(phases: list[Phase]) -> str:
     lines = [
         f"Executions with {SEEDED:,} stored ({datetime.now(UTC):%Y-%m-%d}), on FerretDB 1.24 "
-        "(SQLite) as deploy/local builds it; ratio: ops/s vs the baseline for writes, p99 vs "
-        "the baseline's p99 for reads.",
+        "(SQLite) as deploy/local builds it; ratio: ops/s vs the baseline for throughput "
+        "phases, p99 vs the baseline's p99 for GetExecution, p50 vs the baseline's p50 for "
+        f"sequential ListExecutions pages ({PAGE} rows, newest first).",
         "",
         "| operation | ops | ops/s | p50 ms | p99 ms | vs baseline |",
         "|---|---|---|---|---|---|",
@@ -222,37 +261,25 @@ def _markdown(phases: list[Phase]) -> str:
 
 
 async def main() -> None:
-    launcher = _load("local_services", REPO / "deploy" / "local" / "services.py")
-    ports = launcher.ports()
-    edge = f"127.0.0.1:{ports['FLIGHTDECK_EDGE_GRPC_PORT']}"
-    admin_service = next(s for s in launcher.SERVICES if s.name == "admin")
-    processes = {}
-    database = "flightdeck"
-    if launcher.answers(launcher.http_url(admin_service, "/readyz")) != 200:
-        # An admin of its own on a database of its own: dropped afterwards in one step, where
-        # removing 100k documents from a shared one takes FerretDB many minutes.
-        database = f"bench_executions_{uuid.uuid4().hex[:8]}"
-        os.environ["FLIGHTDECK_ADMIN_MONGO__DATABASE"] = database
-        processes["admin"] = launcher.start(admin_service, "json", None)
-        launcher.wait_ready((admin_service,), processes)
-    client: AsyncMongoClient = AsyncMongoClient(
-        f"mongodb://127.0.0.1:{ports['FLIGHTDECK_MONGO_PORT']}/", tz_aware=True
-    )
-    collection = client[database][COLLECTION]
-    try:
-        project = _register(edge)
+    with admin_under_test("executions") as admin:
+        client: AsyncMongoClient = AsyncMongoClient(admin.mongo_url, tz_aware=True)
+        collection = client[admin.database][COLLECTION]
         try:
-            seeded = await _seed(collection, project)
-            raw = await _raw_phases(collection, project, seeded)
-            service = await _service_phases(edge, project, seeded)
+            project = _register(admin.edge, "bench")
+            small = _register(admin.edge, "bench-small")
+            try:
+                seeded = await _seed(collection, project, SEEDED)
+                await _seed(collection, small, SMALL_SEEDED)
+                raw = await _raw_phases(collection, project, seeded)
+                service = await _service_phases(admin.edge, project, small, seeded)
+            finally:
+                if not admin.scratch:
+                    await _remove(collection, project)
+                    await _remove(collection, small)
         finally:
-            if not processes:
-                await _remove(collection, project)
-    finally:
-        launcher.stop(processes)
-        if processes:
-            await client.drop_database(database)
-        await client.close()
+            if admin.scratch:
+                await client.drop_database(admin.database)
+            await client.close()
     phases = _compare(service, raw)
     table = _markdown(phases)
     print(table)

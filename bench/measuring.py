@@ -1,11 +1,22 @@
-"""The timing loop the benchmarks share: a fixed number of calls, a few in flight at once,
-stopped early when a phase runs past its time cap (a slow store must not stall the report)."""
+"""What the benchmarks share: the timing loop (a fixed number of calls, a few in flight at once,
+stopped early when a phase runs past its time cap, so a slow store cannot stall the report),
+percentiles, and the admin they measure."""
 
 from __future__ import annotations
 
 import asyncio
+import importlib.util
+import os
+import sys
 import time
-from collections.abc import Awaitable, Callable
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 async def capped_throughput(
@@ -31,3 +42,53 @@ async def capped_throughput(
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     return done, time.perf_counter() - started
+
+
+def load_module(name: str, path: Path) -> ModuleType:
+    """Imports a script that is not on the path (the launcher, the tests' fixtures) by file."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def percentile_ms(samples: list[float], share: float) -> float:
+    """The ``share`` quantile of ``samples`` (seconds), in milliseconds."""
+    ordered = sorted(samples)
+    return round(ordered[min(len(ordered) - 1, int(len(ordered) * share))] * 1000, 3)
+
+
+@dataclass(frozen=True)
+class AdminUnderTest:
+    edge: str
+    mongo_url: str
+    database: str
+    scratch: bool
+    """True when the bench started an admin of its own on a database of its own, which it drops
+    afterwards in one step (removing 100k documents from a shared one takes FerretDB minutes)."""
+
+
+@contextmanager
+def admin_under_test(label: str) -> Iterator[AdminUnderTest]:
+    """The admin answering behind the edge: the running one, or one started for the bench."""
+    launcher = load_module("local_services", REPO / "deploy" / "local" / "services.py")
+    ports = launcher.ports()
+    admin = next(s for s in launcher.SERVICES if s.name == "admin")
+    processes = {}
+    database = "flightdeck"
+    if launcher.answers(launcher.http_url(admin, "/readyz")) != 200:
+        database = f"bench_{label}_{uuid.uuid4().hex[:8]}"
+        os.environ["FLIGHTDECK_ADMIN_MONGO__DATABASE"] = database
+        processes["admin"] = launcher.start(admin, "json", None)
+        launcher.wait_ready((admin,), processes)
+    try:
+        yield AdminUnderTest(
+            edge=f"127.0.0.1:{ports['FLIGHTDECK_EDGE_GRPC_PORT']}",
+            mongo_url=f"mongodb://127.0.0.1:{ports['FLIGHTDECK_MONGO_PORT']}/",
+            database=database,
+            scratch=bool(processes),
+        )
+    finally:
+        launcher.stop(processes)

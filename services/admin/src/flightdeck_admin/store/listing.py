@@ -7,8 +7,8 @@ Every List RPC of admin is one call::
 Conditions follow SQL semantics (a missing field satisfies no condition unless its column has a
 default, as with ``COALESCE``). Pages resume after the last row's ordering values (keyset), with
 ``_id`` (or, for distinct listings, the grouped fields) breaking ties; decimal offset tokens are
-applied with ``skip``. FerretDB evaluates range operators in memory, so there a keyset page is a
-scan; on MongoDB it is an index range.
+applied with ``skip``. A keyset page is an index range on MongoDB and on the embedded FerretDB,
+whose SQLite backend deploy/local patches to push filters and sorts on indexed fields down.
 """
 
 from __future__ import annotations
@@ -37,11 +37,16 @@ from flightdeck_listing import (
     plan_listing,
 )
 from flightdeck_listing.patterns import like_body, literal
+from flightdeck_records.documents import ROW_CREATED_AT
 
 Document = dict[str, Any]
 Filter = dict[str, Any]
 _NOTHING: Filter = {"_id": {"$in": []}}
 _GROUP = "_id"
+_ALWAYS_STORED = frozenset({_GROUP, ROW_CREATED_AT})
+"""Fields every listed document has: its key, and the row's insert time, which each writer of a
+listed collection sets (the versioned entities, executions, projects, named and description
+entities, and the projector's first upsert of a node or task execution)."""
 
 
 class Page(NamedTuple):
@@ -214,7 +219,22 @@ def _position_filters(plan: ListingPlan, prefix: str) -> list[Filter]:
         if beyond is not None:
             equal = [{prior: seen} for prior, seen in zip(fields, values[:index], strict=False)]
             branches.append({"$and": [*equal, beyond]} if equal else beyond)
-    return [{"$or": branches} if branches else _NOTHING]
+    if not branches:
+        return [_NOTHING]
+    bound = _leading_bound(fields[0], values[0], plan.ordering.ascending)
+    return [*([bound] if bound else []), {"$or": branches}]
+
+
+def _leading_bound(name: str, value: Any, ascending: bool) -> Filter | None:
+    """What every branch of the keyset implies of the first ordering field, as one range: an
+    index walk can then start at the cursor instead of skipping every earlier row (FerretDB's
+    SQLite pushdown and MongoDB alike do not derive it from the ``$or``). Descending, rows with
+    the field missing come after the cursor, so only fields every document has get the bound."""
+    if value is None:
+        return None
+    if ascending:
+        return {name: {"$gte": value}}
+    return {name: {"$lte": value}} if name in _ALWAYS_STORED else None
 
 
 def _beyond(name: str, value: Any, ascending: bool) -> Filter | None:

@@ -101,9 +101,19 @@ def test_a_cursor_becomes_a_keyset_range_with_the_id_tie_breaker() -> None:
     query = query_filter(plan_listing(TASKS, "", sort, 1, token))
     assert query == {
         "$and": [
-            {"$or": [{"name": {"$gt": "n"}}, {"$and": [{"name": "n"}, {"_id": {"$gt": oid}}]}]}
+            {"name": {"$gte": "n"}},
+            {"$or": [{"name": {"$gt": "n"}}, {"$and": [{"name": "n"}, {"_id": {"$gt": oid}}]}]},
         ]
     }
+
+
+def test_newest_first_pages_start_their_index_range_at_the_cursor() -> None:
+    sort = common_pb2.Sort(key="created_at")
+    moment = datetime(2026, 12, 5, tzinfo=UTC)
+    token = next_token(plan_listing(TASKS, "", sort, 1, ""), 1, (moment, "i"))
+    bound, position = query_filter(plan_listing(TASKS, "", sort, 1, token))["$and"]
+    assert bound == {"created_at": {"$lte": moment}}
+    assert position["$or"][1] == {"$and": [{"created_at": moment}, {"_id": {"$lt": "i"}}]}
 
 
 def test_descending_positions_admit_missing_values_which_sort_last() -> None:
