@@ -64,9 +64,13 @@ def _int_outputs(value: int) -> literals_pb2.LiteralMap:
 class ExecutionStream:
     """The events of one execution, in emission order."""
 
-    def __init__(self, execution: ExecutionId, start: datetime | None = None) -> None:
+    def __init__(
+        self, execution: ExecutionId, start: datetime | None = None, producer_id: str = PRODUCER
+    ) -> None:
+        """``producer_id``: what propeller sends, its cluster id when one is configured."""
         self.execution = execution
         self._clock = _Clock(start or datetime.now(UTC))
+        self._producer_id = producer_id
 
     def __iter__(self) -> Iterator[EventRequest]:
         yield from self._workflow(WF.QUEUED)
@@ -88,7 +92,7 @@ class ExecutionStream:
     def _workflow(self, phase: int, outputs_uri: str = "") -> Iterator[EventRequest]:
         event = event_pb2.WorkflowExecutionEvent(
             execution_id=self.execution,
-            producer_id=PRODUCER,
+            producer_id=self._producer_id,
             phase=phase,  # type: ignore[arg-type]
         )
         if outputs_uri:
@@ -109,7 +113,7 @@ class ExecutionStream:
     ) -> admin_event_pb2.NodeExecutionEventRequest:
         event = event_pb2.NodeExecutionEvent(
             id=identifier_pb2.NodeExecutionIdentifier(execution_id=self.execution, node_id=node_id),
-            producer_id=PRODUCER,
+            producer_id=self._producer_id,
             phase=phase,  # type: ignore[arg-type]
             input_uri=self._uri(node_id, "inputs.pb"),
             spec_node_id=node_id.rsplit("-", 1)[-1],
@@ -145,7 +149,7 @@ class ExecutionStream:
             retry_attempt=attempt,
             phase=phase,  # type: ignore[arg-type]
             phase_version=phase_version,
-            producer_id=PRODUCER,
+            producer_id=self._producer_id,
             input_uri=self._uri(node_id, "inputs.pb"),
             task_type="python-task",
             event_version=1,

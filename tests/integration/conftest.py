@@ -25,6 +25,7 @@ from flyteidl.core import identifier_pb2
 from flyteidl.service import admin_pb2_grpc
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
+from redis.asyncio import Redis
 
 from flightdeck_events.app import build_process
 from flightdeck_events.gateway_server import build_host
@@ -104,11 +105,13 @@ def redis_url(stack_ports: dict[str, int]) -> str:
 @dataclass
 class Pipeline:
     stub: admin_pb2_grpc.AdminServiceStub
+    """The first gateway replica; ``replicas`` holds every one."""
     database: AsyncDatabase
     prefix: str
     kafka_bootstrap: str
     storage_root: Path
     projector_settings: ProjectorSettings
+    replicas: list[admin_pb2_grpc.AdminServiceStub]
 
     async def read_topic(self, *names: str, seconds: float = 10.0) -> dict[str, list[bytes]]:
         """Every record of this pipeline's topics ``names`` (unprefixed), by topic."""
@@ -187,11 +190,15 @@ async def wait_ready(host: ServiceHost, seconds: float = 60.0) -> None:
 async def running_pipeline(
     kafka_bootstrap: str,
     mongo_url: str,
+    redis_url: str,
     storage_root: Path,
     partitions: int = 4,
     projector_in_process: bool = True,
+    gateway_replicas: int = 1,
 ) -> AsyncIterator[Pipeline]:
-    """The gateway in-process, and the projector too unless the test runs it as a process."""
+    """The gateway in-process (``gateway_replicas`` of them, each serving on its own port and
+    sharing nothing but Kafka, MongoDB and Redis with the others), and the projector too unless
+    the test runs it as a process."""
     run = uuid.uuid4().hex[:8]
     prefix = f"test-{run}."
     database_name = f"events_{run}"
@@ -216,47 +223,65 @@ async def running_pipeline(
     client: AsyncMongoClient = AsyncMongoClient(mongo_url, tz_aware=True)
     blobs = await open_store(projector_settings.storage)
     producer = kafka.producer(gateway_settings.kafka, topics.max_message_bytes)
-    gateway = build_host(gateway_settings, client, producer)
+    redis = Redis.from_url(redis_url)
+    gateways = [
+        build_host(gateway_settings, client, producer, redis) for _ in range(gateway_replicas)
+    ]
     projector = build_process(projector_settings, client, blobs) if projector_in_process else None
-    await gateway.start()
+    for gateway in gateways:
+        await gateway.start()
     if projector is not None:
         await projector.host.start()
+    channels = []
     try:
-        await wait_ready(gateway)
+        for gateway in gateways:
+            await wait_ready(gateway)
         if projector is not None:
             await wait_ready(projector.host)
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{gateway.grpc_port}") as channel:
-            yield Pipeline(
-                admin_pb2_grpc.AdminServiceStub(channel),
-                client[database_name],
-                prefix,
-                kafka_bootstrap,
-                storage_root,
-                projector_settings,
-            )
+        channels = [
+            grpc.aio.insecure_channel(f"127.0.0.1:{gateway.grpc_port}") for gateway in gateways
+        ]
+        stubs = [admin_pb2_grpc.AdminServiceStub(channel) for channel in channels]
+        yield Pipeline(
+            stubs[0],
+            client[database_name],
+            prefix,
+            kafka_bootstrap,
+            storage_root,
+            projector_settings,
+            stubs,
+        )
     finally:
-        await gateway.stop()
+        for channel in channels:
+            await channel.close()
+        for gateway in gateways:
+            await gateway.stop()
         if projector is not None:
             await projector.host.stop()
             await projector.close()
         await producer.stop()
+        await redis.aclose()
         await blobs.close()
         await client.drop_database(database_name)
         await client.close()
 
 
 @pytest.fixture
-async def pipeline(kafka_bootstrap: str, mongo_url: str, tmp_path: Path) -> AsyncIterator[Pipeline]:
-    async with running_pipeline(kafka_bootstrap, mongo_url, tmp_path / "storage") as running:
+async def pipeline(
+    kafka_bootstrap: str, mongo_url: str, redis_url: str, tmp_path: Path
+) -> AsyncIterator[Pipeline]:
+    async with running_pipeline(
+        kafka_bootstrap, mongo_url, redis_url, tmp_path / "storage"
+    ) as running:
         yield running
 
 
 @pytest.fixture
 async def pipeline_without_projector(
-    kafka_bootstrap: str, mongo_url: str, tmp_path: Path
+    kafka_bootstrap: str, mongo_url: str, redis_url: str, tmp_path: Path
 ) -> AsyncIterator[Pipeline]:
     """The gateway only: the test runs projector processes itself (to kill them)."""
     async with running_pipeline(
-        kafka_bootstrap, mongo_url, tmp_path / "storage", projector_in_process=False
+        kafka_bootstrap, mongo_url, redis_url, tmp_path / "storage", projector_in_process=False
     ) as running:
         yield running

@@ -6,11 +6,13 @@ from collections.abc import Sequence
 
 from aiokafka import AIOKafkaProducer
 from pymongo import AsyncMongoClient
+from redis.asyncio import Redis
 
 from flightdeck_events.api.events import EventsApi
 from flightdeck_events.service.ingestion import EventIngestion
 from flightdeck_events.settings import GatewaySettings
 from flightdeck_events.store import kafka, mongo
+from flightdeck_events.store.acknowledged_state import RedisAcknowledgedState
 from flightdeck_events.store.event_log import KafkaEventLog
 from flightdeck_events.store.projection_view import MongoProjectionView
 from flightdeck_events.topics import EventTopics
@@ -22,10 +24,17 @@ SERVICE_NAME = "flightdeck-events-gateway"
 
 
 def build_host(
-    settings: GatewaySettings, client: AsyncMongoClient, producer: AIOKafkaProducer
+    settings: GatewaySettings, client: AsyncMongoClient, producer: AIOKafkaProducer, redis: Redis
 ) -> ServiceHost:
-    ingestion = EventIngestion(
+    state = RedisAcknowledgedState(
+        redis,
         MongoProjectionView(client[settings.mongo.database]),
+        # the state mirrors one database's projection, so each database has its own
+        namespace=settings.mongo.database,
+        ttl_seconds=settings.acknowledged_ttl_seconds,
+    )
+    ingestion = EventIngestion(
+        state,
         KafkaEventLog(producer, EventTopics.of(settings.topics).events),
         settings.max_output_bytes,
     )
@@ -33,7 +42,11 @@ def build_host(
         name=SERVICE_NAME,
         settings=settings.server,
         services=[(services.ADMIN, [EventsApi(ingestion)])],
-        probes={"kafka": lambda: kafka.ping(producer), "mongo": lambda: mongo.ping(client)},
+        probes={
+            "kafka": lambda: kafka.ping(producer),
+            "mongo": lambda: mongo.ping(client),
+            "redis": redis.ping,
+        },
         connectors={
             "kafka topics": lambda: kafka.ensure_topics(settings.kafka, settings.topics),
             "kafka": producer.start,
@@ -44,10 +57,12 @@ def build_host(
 async def serve(settings: GatewaySettings) -> None:
     client = mongo.connect(settings.mongo, SERVICE_NAME)
     producer = kafka.producer(settings.kafka, settings.topics.max_message_bytes)
+    redis = Redis.from_url(settings.redis.url)  # connects on its first command
     try:
-        await build_host(settings, client, producer).run_until_signalled()
+        await build_host(settings, client, producer, redis).run_until_signalled()
     finally:
         await producer.stop()
+        await redis.aclose()
         await client.close()
 
 

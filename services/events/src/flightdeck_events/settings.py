@@ -6,6 +6,7 @@ from pydantic_settings import SettingsConfigDict
 from flightdeck_platform.settings import (
     KafkaSettings,
     MongoSettings,
+    RedisSettings,
     ServerSettings,
     ServiceSettings,
 )
@@ -38,7 +39,14 @@ class GatewaySettings(ServiceSettings):
     server: ServerSettings = ServerSettings(grpc_port=8281, http_port=8280)
     kafka: KafkaSettings = KafkaSettings(client_id="flightdeck-events-gateway")
     mongo: MongoSettings = MongoSettings()
+    redis: RedisSettings = RedisSettings()
     topics: TopicSettings = TopicSettings()
+    acknowledged_ttl_seconds: int = Field(
+        24 * 3600,
+        gt=0,
+        description="How long an execution's acknowledged state outlives its last event; "
+        "afterwards the projection, caught up by then, seeds it again.",
+    )
     max_output_bytes: int = Field(
         2 * 1024 * 1024,
         description="Largest inline output_data an event may carry (ResourceExhausted above).",

@@ -10,6 +10,8 @@ from flightdeck_events.domain.workflow_events import ExecutionProgress
 from flightdeck_events.projection.fold import PreparedEvent, fold, wanted
 from flightdeck_events.projection.working_set import (
     ExecutionEntry,
+    NodeEntry,
+    TaskEntry,
     WorkingSet,
     execution_key,
 )
@@ -78,6 +80,32 @@ def test_a_redelivered_batch_changes_nothing(events) -> None:  # type: ignore[no
 
     assert (again.applied, again.redelivered, again.phase_changes) == (0, 2, [])
     assert again.executions == {} and again.nodes == {}
+
+
+def test_entries_tell_the_records_the_batch_created_from_the_loaded_ones(events) -> None:  # type: ignore[no-untyped-def]
+    working = _working(events)
+    created = fold(
+        working,
+        _batch(
+            events.node(NODE.RUNNING, 1),
+            events.task(TASK.RUNNING, 2),
+            events.task(TASK.RUNNING, 3, phase_version=1),  # still created by the batch
+        ),
+    )
+    loaded = _working(events)
+    node, (task_key_, task) = created.nodes[node_key(events.NODE)], *created.tasks.items()
+    loaded.nodes[node_key(events.NODE)] = NodeEntry(node.record, node.applied, stored=True)
+    loaded.tasks[task_key_] = TaskEntry(task.record, task.applied, stored=True)
+
+    updated = fold(
+        loaded,
+        _batch(events.task(TASK.SUCCEEDED, 4), events.node(NODE.SUCCEEDED, 5), start=3),
+    )
+
+    assert created.applied == 3
+    assert [e.stored for e in (*created.nodes.values(), *created.tasks.values())] == [False, False]
+    assert updated.applied == 2
+    assert [e.stored for e in (*updated.nodes.values(), *updated.tasks.values())] == [True, True]
 
 
 def test_a_duplicate_is_dropped_not_dead_lettered(events) -> None:  # type: ignore[no-untyped-def]

@@ -79,6 +79,15 @@ def apply_workflow_event(
     return ExecutionProgress(phase=event.phase, cluster=cluster, closure=closure)
 
 
+def acknowledged_progress(
+    stored: ExecutionProgress, request: WorkflowEventRequest
+) -> ExecutionProgress:
+    """What the next event of the execution is judged against once this one is accepted: its
+    phase, and the cluster it may have taken the execution over for."""
+    event = request.event
+    return ExecutionProgress(phase=event.phase, cluster=_cluster_after(stored.cluster, event))
+
+
 def _goes_back(stored: int, incoming: int) -> bool:
     if stored == WorkflowPhase.RUNNING:
         return incoming == WorkflowPhase.QUEUED

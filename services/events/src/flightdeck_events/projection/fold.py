@@ -165,7 +165,8 @@ def _node(working: WorkingSet, event: PreparedEvent, result: FoldResult) -> None
     record = node_events.apply_node_event(
         entry.record if entry else None, request, event.dynamic_workflow
     )
-    working.nodes[key] = result.nodes[key] = NodeEntry(record, event.position)
+    stored = entry is not None and entry.stored
+    working.nodes[key] = result.nodes[key] = NodeEntry(record, event.position, stored)
     result.applied += 1
     _announce(
         result,
@@ -193,7 +194,8 @@ def _task(working: WorkingSet, event: PreparedEvent, result: FoldResult) -> None
         raise _Rejected(f"node execution {node_key(node_id)} not found")
     before = entry.record.task.closure.phase if entry else None
     record = task_events.apply_task_event(entry.record if entry else None, request)
-    working.tasks[key] = result.tasks[key] = TaskEntry(record, event.position)
+    stored = entry is not None and entry.stored
+    working.tasks[key] = result.tasks[key] = TaskEntry(record, event.position, stored)
     result.applied += 1
     _announce(
         result,

@@ -33,12 +33,17 @@ class ExecutionEntry:
 class NodeEntry:
     record: NodeRecord
     applied: EventPosition | None
+    stored: bool
+    """Whether the document existed when the batch was loaded: the write updates it by key if
+    so, and inserts it (refusing a document created meanwhile) if not."""
 
 
 @dataclass
 class TaskEntry:
     record: TaskRecord
     applied: EventPosition | None
+    stored: bool
+    """As ``NodeEntry.stored``."""
 
 
 @dataclass

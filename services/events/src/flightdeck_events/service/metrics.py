@@ -29,3 +29,8 @@ ACCEPTED_TO_PROJECTED_SECONDS = Histogram(
     "From the gateway's acknowledgement to the projection being written.",
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
+ACKNOWLEDGED_STATE_SEEDED = Counter(
+    "flightdeck_events_acknowledged_state_seeded_total",
+    "Executions whose acknowledged state the gateway seeded from the projection (first event, "
+    "or after the state expired).",
+)

@@ -26,7 +26,8 @@ from flightdeck_records.documents import EventPosition
 
 
 class ConcurrentChange(Exception):
-    """An execution's phase changed between the batch's read and its write."""
+    """A record changed between the batch's read and its write: an execution's phase moved, or
+    a node or task execution was created or removed by another writer."""
 
 
 @dataclass(frozen=True)
@@ -50,8 +51,8 @@ class ProjectionRecords(Protocol):
     async def load(self, wanted: Wanted) -> WorkingSet: ...
 
     async def write(self, result: fold.FoldResult) -> None:
-        """Writes every changed record; raises ConcurrentChange when an execution's phase moved
-        under the fold (the batch is then redelivered and folded again)."""
+        """Writes every changed record; raises ConcurrentChange when a record changed under the
+        fold (the batch is then redelivered and folded again)."""
 
 
 class Announcements(Protocol):

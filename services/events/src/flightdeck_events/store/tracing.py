@@ -1,4 +1,5 @@
-"""Client spans around the events services' MongoDB calls, so a trace reaches the write."""
+"""Client spans around the events services' MongoDB and Redis calls, so a trace reaches the
+store."""
 
 from __future__ import annotations
 
@@ -20,5 +21,15 @@ def mongo_span(operation: str, collection: str) -> Iterator[trace.Span]:
             "db.operation.name": operation,
             "db.collection.name": collection,
         },
+    ) as span:
+        yield span
+
+
+@contextmanager
+def redis_span(command: str) -> Iterator[trace.Span]:
+    with _tracer.start_as_current_span(
+        f"redis {command}",
+        kind=trace.SpanKind.CLIENT,
+        attributes={"db.system": "redis", "db.operation.name": command},
     ) as span:
         yield span
