@@ -29,7 +29,7 @@ from flightdeck_admin.domain.executions_launch import (
 )
 from flightdeck_admin.domain.outbox import Blob, OutboxMessage
 from flightdeck_admin.store.documents import blob_of, key_value_list
-from flightdeck_admin.store.listing import Page, index_models, list_request
+from flightdeck_admin.store.listing import Page, index_models, list_request, newest_first_index
 from flightdeck_records import executions as records
 from flightdeck_records.documents import ROW_CREATED_AT, ROW_UPDATED_AT, moment
 
@@ -37,7 +37,7 @@ COLLECTION = records.COLLECTION
 OWED_COLLECTION = "execution_outbox_marks"
 """A mark per message owed, keyed by the message id and written before the message itself,
 removed once the message is published: the relay's entry point. A small collection of its own,
-because FerretDB's SQLite handler decodes every execution for any filter not on ``_id``."""
+so the relay's poll reads the marks alone rather than every execution's outbox field."""
 ABANDONED_AFTER = timedelta(hours=1)
 """Age at which a mark on a message that was never stored (its writer crashed, or lost a race
 for the name) is dropped; until then the write may still be in flight."""
@@ -56,15 +56,15 @@ LISTED_COLUMNS = (
     ROW_CREATED_AT,
     ROW_UPDATED_AT,
     records.NAME,
-    records.PHASE,
     records.STARTED_AT,
-    "workflow_name",
-    "launch_plan_name",
 )
-"""The columns ListExecutions is commonly filtered or sorted by. Every index is paid for on each
-write of an execution (the projector updates one per event batch), so the others are served by
-the scope's ``(project, domain, _id)`` range rather than an index of their own."""
+"""The columns ListExecutions is commonly sorted (or range-filtered) by. Every index is paid for
+on each write of an execution (the projector updates one per event batch), so the others are
+served by the scope's ``(project, domain, _id)`` range rather than an index of their own."""
+FILTERED_NEWEST_FIRST = (records.PHASE, "workflow_name", "launch_plan_name")
+"""The columns the console and flytectl filter by while listing newest first."""
 INDEXES += index_models(listing.EXECUTIONS, LISTED_COLUMNS)
+INDEXES += [newest_first_index(listing.EXECUTIONS, c) for c in FILTERED_NEWEST_FIRST]
 OWED_INDEXES = [IndexModel([(QUEUED_AT, 1)], name="outbox_mark_age")]
 Document = dict[str, Any]
 _CLEAR_ATTEMPTS = 5

@@ -18,7 +18,7 @@ from flightdeck_admin.store import (
     tasks,
     workflows,
 )
-from flightdeck_admin.store.listing import index_models
+from flightdeck_admin.store.listing import index_models, newest_first_index
 from flightdeck_admin.store.versioned import UNIQUE_ID_INDEX
 
 
@@ -27,14 +27,19 @@ def _listed(*schemas: listing.ListingSchema) -> list[IndexModel]:
     return [model for schema in schemas for model in index_models(schema)]
 
 
+def _versioned(*schemas: listing.ListingSchema) -> list[IndexModel]:
+    """The identity, the listings, and the versions of one name newest first (what flytekit
+    reads to fetch an entity without a version)."""
+    return [UNIQUE_ID_INDEX, *_listed(*schemas), newest_first_index(schemas[0], "name")]
+
+
 INDEXES: dict[str, list[IndexModel]] = {
     projects.COLLECTION: _listed(listing.PROJECTS),
-    tasks.COLLECTION: [UNIQUE_ID_INDEX, *_listed(listing.TASKS, listing.TASK_IDS)],
-    workflows.COLLECTION: [UNIQUE_ID_INDEX, *_listed(listing.WORKFLOWS, listing.WORKFLOW_IDS)],
-    launch_plans.COLLECTION: [
-        UNIQUE_ID_INDEX,
-        *_listed(listing.LAUNCH_PLANS, listing.LAUNCH_PLAN_IDS, listing.ACTIVE_LAUNCH_PLANS),
-    ],
+    tasks.COLLECTION: _versioned(listing.TASKS, listing.TASK_IDS),
+    workflows.COLLECTION: _versioned(listing.WORKFLOWS, listing.WORKFLOW_IDS),
+    launch_plans.COLLECTION: _versioned(
+        listing.LAUNCH_PLANS, listing.LAUNCH_PLAN_IDS, listing.ACTIVE_LAUNCH_PLANS
+    ),
     named_entities.COLLECTION: [named_entities.INDEX, *_listed(listing.NAMED_ENTITIES)],
     description_entities.COLLECTION: [
         description_entities.INDEX,

@@ -37,16 +37,16 @@ from flightdeck_listing import (
     plan_listing,
 )
 from flightdeck_listing.patterns import like_body, literal
-from flightdeck_records.documents import ROW_CREATED_AT
+from flightdeck_records.documents import ROW_CREATED_AT, ROW_UPDATED_AT
 
 Document = dict[str, Any]
 Filter = dict[str, Any]
 _NOTHING: Filter = {"_id": {"$in": []}}
 _GROUP = "_id"
-_ALWAYS_STORED = frozenset({_GROUP, ROW_CREATED_AT})
-"""Fields every listed document has: its key, and the row's insert time, which each writer of a
-listed collection sets (the versioned entities, executions, projects, named and description
-entities, and the projector's first upsert of a node or task execution)."""
+_ALWAYS_STORED = frozenset({_GROUP, ROW_CREATED_AT, ROW_UPDATED_AT})
+"""Fields every listed document has: its key, and the row's insert and update times, which each
+writer of a listed collection sets (the versioned entities, executions, projects, named and
+description entities, and the projector's node and task execution documents)."""
 
 
 class Page(NamedTuple):
@@ -274,6 +274,13 @@ def index_models(schema: ListingSchema, columns: Sequence[str] = ()) -> list[Ind
         fields = [name for name in _stored_fields(schema) if not columns or name in columns]
         key_sets = [_unique((*schema.scope, name, _GROUP)) for name in fields]
     return [_index(keys) for keys in dict.fromkeys(key_sets)]
+
+
+def newest_first_index(schema: ListingSchema, column: str) -> IndexModel:
+    """The listing's scope, ``column``, then the default order: a page filtered on ``column``
+    (equality) in the default order reads only its own rows, where the per-column index would
+    read them all and sort, and the order's index would read every row the filter rejects."""
+    return _index(_unique((*schema.scope, column, ROW_CREATED_AT, _GROUP)))
 
 
 async def ensure_indexes(
