@@ -111,12 +111,12 @@ def _markdown(measured: list[Measured], sizes: dict[str, int], ferretdb: str) ->
         f"# Query plans of the stores ({datetime.now(UTC):%Y-%m-%d})",
         "",
         f"FerretDB {ferretdb} on SQLite as deploy/local builds it (filters and sorts on indexed "
-        "fields pushed down), with the services' own indexes (flightdeck_admin.store.indexes; "
-        "the events services and the executor create none). Shapes are recorded from the "
+        "fields pushed down), with the services' own indexes (flightdeck_admin.store.indexes, "
+        "which cover the projector's collections too, and the executor's). Shapes are recorded from the "
         "stores by tests/integration/test_store_plans.py, which also checks each verdict. "
         f"ms: median of {TIMED_RUNS} runs of the shape's find (filter, sort, limit; a write, "
         "distinct or grouping timed as the find of its filter, a count as itself), on this "
-        "machine with other work running.",
+        "machine.",
         "",
         "Documents: " + ", ".join(f"{name} {count:,}" for name, count in sizes.items()) + ".",
     ]

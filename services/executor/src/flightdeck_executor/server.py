@@ -118,6 +118,7 @@ async def serve(settings: ExecutorSettings) -> None:
 
     async def start_consuming() -> None:
         await run_store.ping(client)
+        await store.ensure_indexes()
         await require_topic(settings.kafka, topic)
         await broker.start()
 

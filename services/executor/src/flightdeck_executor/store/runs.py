@@ -2,7 +2,8 @@
 the state and its unsent events, written together), ``executor_active`` (the small set of runs
 still to drive, by partition, so resuming never scans finished runs) and
 ``executor_dead_letters`` (events the control plane kept refusing, by their event kind, and
-commands that kept failing, kind ``command``). Every hot lookup is by ``_id``. A server out of
+commands that kept failing, kind ``command``). Every hot lookup is by ``_id``; resuming reads the
+active marks through their partition index. A server out of
 reach is raised as ``StoreUnavailable``, which callers retry without giving anything up."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ConnectionFailure, DuplicateKeyError
 
@@ -25,6 +26,7 @@ from flightdeck_platform import faults
 from flightdeck_proto.gen.flightdeck.internal.v1 import executions_pb2
 
 RUNS, ACTIVE, DEAD_LETTERS = "executor_runs", "executor_active", "executor_dead_letters"
+ACTIVE_BY_PARTITION = IndexModel([("partition", 1)], name="active_by_partition")
 COMMAND = "command"
 """The dead letters' kind of a command (an event's is workflow, node or task)."""
 
@@ -40,6 +42,11 @@ class MongoRunStore:
         self._runs = database[RUNS]
         self._active = database[ACTIVE]
         self._dead = database[DEAD_LETTERS]
+
+    @_translated
+    async def ensure_indexes(self) -> None:
+        """Idempotent, so every replica runs it at start-up."""
+        await self._active.create_indexes([ACTIVE_BY_PARTITION])
 
     @_translated
     async def add(self, run: StoredRun) -> bool:
