@@ -20,7 +20,7 @@ import platform
 import random
 import time
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import grpc
@@ -73,15 +73,24 @@ def _execution(project: str, name: str) -> execution_pb2.Execution:
     return execution
 
 
-def _document(project: str, name: str) -> dict[str, Any]:
-    return document_of(ExecutionRecord(_execution(project, name), "file:///i", "file:///u"), now())
+def _document(project: str, name: str, created: datetime | None = None) -> dict[str, Any]:
+    record = ExecutionRecord(_execution(project, name), "file:///i", "file:///u")
+    return document_of(record, created or now())
 
 
 async def _seed(collection: Any, project: str, count: int) -> list[str]:
+    """One creation per millisecond, ending now: seeding thousands per millisecond would give
+    runs of equal ``created_at`` that no launch rate produces, and that a keyset page reads
+    through (the ``_id`` tie-breaker is evaluated after the index range)."""
     names = [f"s{n:07d}" for n in range(count)]
+    first = now() - timedelta(milliseconds=count)
     for start in range(0, count, SEED_BATCH):
         batch = names[start : start + SEED_BATCH]
-        await collection.insert_many([_document(project, name) for name in batch], ordered=False)
+        documents = [
+            _document(project, name, first + timedelta(milliseconds=start + offset))
+            for offset, name in enumerate(batch)
+        ]
+        await collection.insert_many(documents, ordered=False)
     return names
 
 

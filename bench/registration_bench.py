@@ -26,7 +26,7 @@ from typing import Any
 import grpc
 from flyteidl.admin import launch_plan_pb2, project_pb2
 from flyteidl.service import admin_pb2_grpc
-from measuring import REPO, admin_under_test, load_module, percentile_ms
+from measuring import REPO, AdminUnderTest, admin_under_test, load_module, percentile_ms
 from pymongo import ASCENDING, AsyncMongoClient, IndexModel
 
 RESULTS = REPO / "bench" / "results" / "registration.json"
@@ -88,9 +88,11 @@ def _register_all(edge: str) -> tuple[list[Phase], list[Any]]:
     return [_phase(f"{rpc} (edge)", times) for rpc, times in samples.items()], registered
 
 
-async def _raw_phases(admin_mongo: str, database: str, registered: list[Any]) -> list[Phase]:
-    client: AsyncMongoClient = AsyncMongoClient(admin_mongo)
-    scratch = client[database][f"bench_registration_{uuid.uuid4().hex[:8]}"]
+async def _raw_phases(admin: AdminUnderTest, registered: list[Any]) -> list[Phase]:
+    """Then drops what the bench wrote: the scratch collection, or the whole database when the
+    bench's own admin used one of its own."""
+    client: AsyncMongoClient = AsyncMongoClient(admin.mongo_url)
+    scratch = client[admin.database][f"bench_registration_{uuid.uuid4().hex[:8]}"]
     key = [("kind", ASCENDING), *((f, ASCENDING) for f in IDENTITY)]
     await scratch.create_indexes([IndexModel(key, unique=True)])
     inserts: list[float] = []
@@ -110,6 +112,8 @@ async def _raw_phases(admin_mongo: str, database: str, registered: list[Any]) ->
             finds.append(time.perf_counter() - begun)
     finally:
         await scratch.drop()
+        if admin.scratch:
+            await client.drop_database(admin.database)
         await client.close()
     return [_phase("PyMongo insert_one", inserts), _phase("PyMongo find_one by identity", finds)]
 
@@ -138,7 +142,7 @@ def _markdown(phases: list[Phase]) -> str:
 def main() -> None:
     with admin_under_test("registration") as admin:
         service, registered = _register_all(admin.edge)
-        raw = asyncio.run(_raw_phases(admin.mongo_url, admin.database, registered))
+        raw = asyncio.run(_raw_phases(admin, registered))
     phases = _compare(service, raw)
     table = _markdown(phases)
     print(table)

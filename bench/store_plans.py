@@ -112,8 +112,9 @@ def _markdown(measured: list[Measured], sizes: dict[str, int], ferretdb: str) ->
         "",
         f"FerretDB {ferretdb} on SQLite as deploy/local builds it (filters and sorts on indexed "
         "fields pushed down), with the services' own indexes (flightdeck_admin.store.indexes, "
-        "which cover the projector's collections too, and the executor's). Shapes are recorded from the "
-        "stores by tests/integration/test_store_plans.py, which also checks each verdict. "
+        "which cover the projector's collections too, and the executor's). Shapes are recorded "
+        "from the stores by tests/integration/test_store_plans.py, which also checks each "
+        "verdict. "
         f"ms: median of {TIMED_RUNS} runs of the shape's find (filter, sort, limit; a write, "
         "distinct or grouping timed as the find of its filter, a count as itself), on this "
         "machine.",

@@ -57,6 +57,7 @@ from flightdeck_admin.store import (
     named_entities,
     node_executions,
     parent_nodes,
+    read_caches,
     task_executions,
     workflows,
 )
@@ -179,6 +180,7 @@ def _execution_apis(
         registration.tasks,
         registration.workflow_use_cases.create,
         registration.names,
+        settings.cache.max_entries,
     )
     resources = settings.task_resources
     launch_settings = LaunchSettings(
@@ -219,10 +221,20 @@ def build_host(
 ) -> ServiceHost:
     info = build_info(SERVICE_NAME)
     database = client[settings.mongo.database]
-    projects = Projects(MongoProjectStore(database[PROJECTS]), settings.domains)
+    cache = settings.cache
+    projects = Projects(
+        read_caches.CachedProjectStore(
+            MongoProjectStore(database[PROJECTS]), cache.max_entries, cache.ttl_seconds
+        ),
+        settings.domains,
+    )
     registration = _Registration(database, projects)
     attributes = MatchableAttributes(
-        attribute_store.MongoMatchableAttributeStore(database[attribute_store.COLLECTION]),
+        read_caches.CachedAttributeStore(
+            attribute_store.MongoMatchableAttributeStore(database[attribute_store.COLLECTION]),
+            cache.max_entries,
+            cache.ttl_seconds,
+        ),
         projects,
         settings.workflow_execution_defaults(),
     )

@@ -41,6 +41,23 @@ class ExecutorCommandsSettings(BaseModel):
     replication_factor: int = Field(1, description="Replicas per partition (3 in production).")
 
 
+class CacheSettings(BaseModel):
+    """In-process read caches (per replica)."""
+
+    ttl_seconds: float = Field(
+        5.0,
+        ge=0,
+        description="How long a project or matchable attribute read is reused; a write through "
+        "another replica is seen after at most this long (0 turns the caches off).",
+    )
+    max_entries: int = Field(
+        4096,
+        gt=0,
+        description="Entries per cache: bounds the memory of projects, attribute candidates "
+        "and resolved launch plans with their workflows.",
+    )
+
+
 class AdminSettings(ServiceSettings):
     """Environment prefix ``FLIGHTDECK_ADMIN_``; sections nest with ``__``."""
 
@@ -53,6 +70,7 @@ class AdminSettings(ServiceSettings):
     storage: StorageConfig = StorageConfig()
     kafka: KafkaSettings = KafkaSettings(client_id="flightdeck-admin")
     outbox: OutboxSettings = OutboxSettings()
+    cache: CacheSettings = CacheSettings()
     executor_commands: ExecutorCommandsSettings = ExecutorCommandsSettings()
     crash_at: str = Field(
         "",

@@ -3,11 +3,12 @@ GetExecutionData lives with the other data reads (service/execution_data.py)."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol, TypeAlias
+from typing import Any, Protocol, TypeAlias
 
 from flyteidl.admin import common_pb2, execution_pb2, project_pb2
 from flyteidl.core import identifier_pb2, literals_pb2
@@ -67,9 +68,7 @@ class ExecutionStore(Protocol):
 
 
 class ProjectReader(Protocol):
-    async def require_active(self, project_id: str, domain: str) -> None: ...
-
-    async def get(self, project_id: str) -> project_pb2.Project: ...
+    async def require_active(self, project_id: str, domain: str) -> project_pb2.Project: ...
 
 
 class AttributeResolver(Protocol):
@@ -117,8 +116,11 @@ class Executions:
         recovery_source: ExecutionId | None = None,
     ) -> ExecutionId:
         executions_launch.validate_create(request)
-        await self._projects.require_active(request.project, request.domain)
-        launch = await self._launchables.resolve(request)
+        project, launch = await _together(
+            self._projects.require_active(request.project, request.domain),
+            self._launchables.resolve(request),
+        )
+        matching = await self._matching(request, launch)
         user = executions_launch.user_inputs(request)
         plan = launch.launch_plan
         merged = executions.merge_inputs(user, plan.spec.fixed_inputs, plan.closure.expected_inputs)
@@ -127,14 +129,14 @@ class Executions:
             domain=request.domain,
             name=request.name or executions.generate_name(),
         )
-        spec, handed = await self._specs(request, launch)
+        spec, handed = await self._specs(request, launch, project, matching)
         await self._check_concurrency(request, launch)
         now = self._clock()
         notified = handed.notifications.notifications
         execution = executions_launch.new_execution(
             execution_id, spec, launch.workflow.id, now, notified
         )
-        details = await self._launch_details(execution, launch, merged, user, recovery_source)
+        details = self._launch_details(execution, launch, merged, user, recovery_source, matching)
         details = dataclasses.replace(details, spec=handed)
         record = ExecutionRecord(
             execution,
@@ -147,23 +149,46 @@ class Executions:
         await self._outbox.try_deliver(execution_id, record.pending_messages)
         return execution_id
 
-    async def _specs(
+    async def _matching(
         self, request: execution_pb2.ExecutionCreateRequest, launch: Launchable
+    ) -> LaunchAttributes:
+        """Every matchable attribute a launch reads, fetched at once: they are independent."""
+        workflow_id = launch.workflow.id
+        found = await _together(
+            self._attribute(AttributeKey(_WEC, request.project, request.domain, workflow_id.name)),
+            self._attribute(AttributeKey(_WEC, request.project)),
+            self._attribute(
+                AttributeKey(MatchableResource.CLUSTER_ASSIGNMENT, request.project, request.domain)
+            ),
+            self._attribute(
+                AttributeKey(
+                    MatchableResource.TASK_RESOURCE,
+                    workflow_id.project,
+                    workflow_id.domain,
+                    workflow_id.name,
+                )
+            ),
+        )
+        return LaunchAttributes(*found)
+
+    async def _specs(
+        self,
+        request: execution_pb2.ExecutionCreateRequest,
+        launch: Launchable,
+        project: project_pb2.Project,
+        matching: LaunchAttributes,
     ) -> tuple[execution_pb2.ExecutionSpec, execution_pb2.ExecutionSpec]:
         """Steps 7 and 9 to 11: the stored spec (the request's, with its parent) and the one
         handed to the executor (with the resolved config, labels and cluster)."""
-        config = await self._config(request, launch)
+        config = self._config(request, launch, matching)
         namespace = f"{request.project}-{request.domain}"
         spec = executions_launch.stored_spec(request, config, namespace, launch.single_task)
         if request.spec.metadata.HasField("parent_node_execution"):
             parent = await self._parent(request.spec.metadata.parent_node_execution)
             executions_launch.inherit(spec, parent)
-        project = await self._projects.get(request.project)
         source = LaunchSource.of(launch.launch_plan, launch.single_task)
         handed = executions_launch.executor_spec(spec, source, config, dict(project.labels.values))
-        stored = await self._attribute(
-            AttributeKey(MatchableResource.CLUSTER_ASSIGNMENT, request.project, request.domain)
-        )
+        stored = matching.cluster_assignment
         assignment = executions_launch.cluster_assignment(
             request.spec.cluster_assignment, stored.cluster_assignment if stored else None
         )
@@ -193,18 +218,23 @@ class Executions:
         )
         executions_launch.check_concurrency(spec.concurrency_policy, running)
 
-    async def _launch_details(
+    def _launch_details(
         self,
         execution: execution_pb2.Execution,
         launch: Launchable,
         merged: literals_pb2.LiteralMap,
         user: literals_pb2.LiteralMap,
         recovery_source: ExecutionId | None,
+        matching: LaunchAttributes,
     ) -> outbox.Launch:
         """The blobs the executor reads. Only the name's winner ever writes them (after its
         insert, as part of delivering its message), so a loser cannot clobber its inputs."""
         execution_id = execution.id
-        closure = with_platform_resources(launch.workflow.closure, await self._resources(launch))
+        stored = matching.task_resources
+        resources = self._settings.platform_resources.overridden_by(
+            stored.task_resource_attributes if stored else None
+        )
+        closure = with_platform_resources(launch.workflow.closure, resources)
         keys = {item: self._key(execution_id, item) for item in _BLOBS}
         blobs = (
             outbox.Blob(keys["inputs"], merged.SerializeToString()),
@@ -218,19 +248,6 @@ class Executions:
             blobs=blobs,
             recovery_source=recovery_source,
         )
-
-    async def _resources(self, launch: Launchable) -> PlatformResources:
-        workflow_id = launch.workflow.id
-        stored = await self._attribute(
-            AttributeKey(
-                MatchableResource.TASK_RESOURCE,
-                workflow_id.project,
-                workflow_id.domain,
-                workflow_id.name,
-            )
-        )
-        attributes = stored.task_resource_attributes if stored else None
-        return self._settings.platform_resources.overridden_by(attributes)
 
     async def _attribute(self, key: AttributeKey) -> MatchingAttributes | None:
         try:
@@ -248,26 +265,44 @@ class Executions:
         executions_launch.require_execution_id(execution_id)
         return (await self._store.get(execution_id)).execution
 
-    async def _config(
-        self, request: execution_pb2.ExecutionCreateRequest, launch: Launchable
+    def _config(
+        self,
+        request: execution_pb2.ExecutionCreateRequest,
+        launch: Launchable,
+        matching: LaunchAttributes,
     ) -> WorkflowExecutionConfig:
         """Request, launch plan (none for a task), workflow-level then project-level matchable
         configs, defaults (admin.md §6.3)."""
-        workflow_name = launch.workflow.id.name
         layers: list[ExecutionConfigLayer] = [request.spec]
         legacy: list[executions_launch.LegacyAuth] = [request.spec]
         if not launch.single_task:
             layers.append(launch.launch_plan.spec)
             legacy.append(launch.launch_plan.spec)
-        for key in (
-            AttributeKey(_WEC, request.project, request.domain, workflow_name),
-            AttributeKey(_WEC, request.project),
-        ):
-            stored = await self._attribute(key)
+        for stored in (matching.workflow_config, matching.project_config):
             if stored is not None:
                 layers.append(stored.workflow_execution_config)
         layers.append(self._settings.defaults)
         return executions_launch.resolve_config(layers, legacy)
+
+
+@dataclass(frozen=True)
+class LaunchAttributes:
+    """The matchable attributes that apply to one launch (None: none stored)."""
+
+    workflow_config: MatchingAttributes | None
+    project_config: MatchingAttributes | None
+    cluster_assignment: MatchingAttributes | None
+    task_resources: MatchingAttributes | None
+
+
+async def _together(*reads: Awaitable[Any]) -> list[Any]:
+    """Runs independent reads at once; a failure is raised as if they had run in order (the
+    first one's first), so the caller answers what the sequential checks would have."""
+    outcomes = await asyncio.gather(*reads, return_exceptions=True)
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
+    return outcomes
 
 
 _WEC = MatchableResource.WORKFLOW_EXECUTION_CONFIG

@@ -9,10 +9,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from cachetools import LRUCache
 from flyteidl.admin import common_pb2, execution_pb2, launch_plan_pb2, task_pb2, workflow_pb2
 from flyteidl.core import identifier_pb2
 
 from flightdeck_admin.domain import registration, single_task
+from flightdeck_admin.domain.copies import copied
 from flightdeck_admin.domain.errors import EntityAlreadyExists
 from flightdeck_admin.service.launch_plans import LaunchPlanStore
 from flightdeck_admin.service.named_entities import NamedEntityStore, name_of
@@ -35,6 +37,10 @@ class Launchable:
 
 
 class Launchables:
+    """A launch plan version and its workflow are immutable once registered, except the plan's
+    ACTIVE state, which a launch does not read: resolved pairs are kept (``max_entries`` of
+    them, least recently used dropped) and handed out as copies."""
+
     def __init__(
         self,
         launch_plans: LaunchPlanStore,
@@ -42,19 +48,25 @@ class Launchables:
         tasks: TaskReader,
         register_workflow: RegisterWorkflow,
         names: NamedEntityStore,
+        max_entries: int = 1024,
     ) -> None:
         self._launch_plans = launch_plans
         self._workflows = workflows
         self._tasks = tasks
         self._register_workflow = register_workflow
         self._names = names
+        self._resolved: LRUCache[bytes, Launchable] = LRUCache(maxsize=max_entries)
 
     async def resolve(self, request: execution_pb2.ExecutionCreateRequest) -> Launchable:
         entity = request.spec.launch_plan
         if entity.resource_type == identifier_pb2.TASK:
             return await self._single_task(request)
-        launch_plan = await self._launch_plans.get(entity)
-        return Launchable(launch_plan, await self._workflows.get(launch_plan.spec.workflow_id))
+        key = entity.SerializeToString(deterministic=True)
+        if (resolved := self._resolved.get(key)) is None:
+            launch_plan = await self._launch_plans.get(entity)
+            workflow = await self._workflows.get(launch_plan.spec.workflow_id)
+            resolved = self._resolved[key] = Launchable(launch_plan, workflow)
+        return Launchable(copied(resolved.launch_plan), copied(resolved.workflow))
 
     async def _single_task(self, request: execution_pb2.ExecutionCreateRequest) -> Launchable:
         task = await self._tasks.get(request.spec.launch_plan)

@@ -51,8 +51,9 @@ class Projects:
         found, token = await self._store.list_page(request)
         return project_pb2.Projects(projects=[self._with_domains(p) for p in found], token=token)
 
-    async def require_active(self, project_id: str, domain: str) -> None:
-        """The gate of registrations, launches and project-domain attributes."""
+    async def require_active(self, project_id: str, domain: str) -> project_pb2.Project:
+        """The gate of registrations, launches and project-domain attributes; returns the
+        project as stored."""
         try:
             project = await self._store.get(project_id)
         except EntityNotFound:
@@ -67,3 +68,4 @@ class Projects:
             )
         if domain not in self._domains:
             raise ProjectNotUsable(f"domain [{domain}] is unrecognized by system")
+        return project
