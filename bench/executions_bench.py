@@ -15,11 +15,9 @@ writes ``bench/results/executions.json`` and ``executions.md``. Usage:
 from __future__ import annotations
 
 import asyncio
-import json
-import platform
 import random
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -27,7 +25,14 @@ import grpc
 from flyteidl.admin import common_pb2, execution_pb2
 from flyteidl.core import identifier_pb2
 from flyteidl.service import admin_pb2_grpc
-from measuring import REPO, admin_under_test, capped_throughput, load_module, percentile_ms
+from measuring import (
+    REPO,
+    admin_under_test,
+    capped_throughput,
+    load_module,
+    percentile_ms,
+    write_results,
+)
 from pymongo import DESCENDING, AsyncMongoClient
 
 from flightdeck_admin.domain.executions_launch import ExecutionRecord
@@ -290,20 +295,12 @@ async def main() -> None:
                 await client.drop_database(admin.database)
             await client.close()
     phases = _compare(service, raw)
-    table = _markdown(phases)
-    print(table)
-    report = {
-        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "python": platform.python_version(),
+    settings = {
         "seeded_executions": SEEDED,
         "concurrency": CONCURRENCY,
         "phase_cap_seconds": PHASE_CAP_SECONDS,
-        "phases": [asdict(p) for p in phases],
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(report, indent=2) + "\n")
-    RESULTS.with_suffix(".md").write_text(table)
-    print(f"written to {RESULTS}")
+    write_results(RESULTS, _markdown(phases), settings, phases)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ Usage: ``uv run --frozen python bench/executor_bench.py``.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
 import os
 import platform
@@ -54,7 +53,7 @@ from flyteidl.core import identifier_pb2, literals_pb2
 from flyteidl.service import admin_pb2_grpc
 from flytekit.configuration import Config
 from flytekit.remote import FlyteRemote
-from measuring import capped_throughput
+from measuring import capped_throughput, load_module
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results" / "executor.json"
@@ -108,15 +107,6 @@ class Phase:
     unit: str
     baseline: str = ""
     ratio: float | None = None
-
-
-def _load(name: str, path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 # The services ------------------------------------------------------------------------------
@@ -458,7 +448,7 @@ async def _measure(edge: str, registered: Registered, scratch: Path) -> list[Pha
 
 
 def main() -> None:
-    launcher = _load("local_services", REPO / "deploy" / "local" / "services.py")
+    launcher = load_module("local_services", REPO / "deploy" / "local" / "services.py")
     edge = f"127.0.0.1:{launcher.ports()['FLIGHTDECK_EDGE_GRPC_PORT']}"
     services = Services(launcher)
     try:

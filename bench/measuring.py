@@ -6,15 +6,19 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import json
 import os
+import platform
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -92,3 +96,19 @@ def admin_under_test(label: str) -> Iterator[AdminUnderTest]:
         )
     finally:
         launcher.stop(processes)
+
+
+def write_results(path: Path, table: str, settings: dict[str, Any], phases: Sequence[Any]) -> None:
+    """Prints the table, then writes it to ``path`` with the ``.md`` suffix and the JSON report
+    (when and how it was measured, ``settings``, every phase) to ``path``."""
+    print(table)
+    report = {
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        **settings,
+        "phases": [asdict(phase) for phase in phases],
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2) + "\n")
+    path.with_suffix(".md").write_text(table)
+    print(f"written to {path}")

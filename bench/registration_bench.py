@@ -13,20 +13,25 @@ Usage: ``uv run python bench/registration_bench.py``.
 from __future__ import annotations
 
 import asyncio
-import json
-import platform
 import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import grpc
 from flyteidl.admin import launch_plan_pb2, project_pb2
 from flyteidl.service import admin_pb2_grpc
-from measuring import REPO, AdminUnderTest, admin_under_test, load_module, percentile_ms
+from measuring import (
+    REPO,
+    AdminUnderTest,
+    admin_under_test,
+    load_module,
+    percentile_ms,
+    write_results,
+)
 from pymongo import ASCENDING, AsyncMongoClient, IndexModel
 
 RESULTS = REPO / "bench" / "results" / "registration.json"
@@ -144,17 +149,7 @@ def main() -> None:
         service, registered = _register_all(admin.edge)
         raw = asyncio.run(_raw_phases(admin, registered))
     phases = _compare(service, raw)
-    table = _markdown(phases)
-    print(table)
-    report = {
-        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "python": platform.python_version(),
-        "versions": VERSIONS,
-        "phases": [asdict(p) for p in phases],
-    }
-    RESULTS.write_text(json.dumps(report, indent=2) + "\n")
-    RESULTS.with_suffix(".md").write_text(table)
-    print(f"written to {RESULTS}")
+    write_results(RESULTS, _markdown(phases), {"versions": VERSIONS}, phases)
 
 
 if __name__ == "__main__":
