@@ -178,12 +178,14 @@ class MongoExecutionStore:
         return cls(database[COLLECTION], database[OWED_COLLECTION])
 
     async def _mark_owed(self, execution_id: ExecutionId, message: OutboxMessage) -> None:
-        """Before the message is stored, so that no stored message is ever without its mark."""
-        await self._owed.update_one(
-            {"_id": message.message_id},
-            {"$set": {EXECUTION: records.key(execution_id), QUEUED_AT: message.queued_at}},
-            upsert=True,
-        )
+        """Before the message is stored, so that no stored message is ever without its mark.
+        Racing creations of one name mark the same message: an upsert is not atomic on FerretDB
+        (nor always on MongoDB), so the loser of the insert finds the mark there and updates it."""
+        mark = {"$set": {EXECUTION: records.key(execution_id), QUEUED_AT: message.queued_at}}
+        try:
+            await self._owed.update_one({"_id": message.message_id}, mark, upsert=True)
+        except DuplicateKeyError:
+            await self._owed.update_one({"_id": message.message_id}, mark, upsert=True)
 
     async def insert(self, record: ExecutionRecord, now: datetime) -> None:
         for message in record.pending_messages:
