@@ -29,11 +29,13 @@ from pymongo import MongoClient
 from flightdeck_proto.gen.flightdeck.internal.v1 import executions_pb2 as commands_pb2
 from flightdeck_records import topics
 
+from .crashing_admin import CRASHED
+
 pytestmark = pytest.mark.integration
 
 LAUNCH_PLAN = "sample_workflows.wf_simple"  # a: int (required), b: int = default
 READY_SECONDS = 60.0
-CRASHED = 75  # the exit status of the test checkpoint (flightdeck_admin.server.crash_at)
+CRASHING_ADMIN = Path(__file__).with_name("crashing_admin.py")
 
 
 def _free_port() -> int:
@@ -62,11 +64,18 @@ class Admin:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, crash_at: str = "") -> None:
-        env = {**self._env, "FLIGHTDECK_ADMIN_CRASH_AT": crash_at}
+        """``crash_at``: an outbox checkpoint at which the process dies (crashing_admin.py)."""
+        command = (
+            [sys.executable, str(CRASHING_ADMIN), crash_at]
+            if crash_at
+            else [
+                sys.executable,
+                "-m",
+                "flightdeck_admin",
+            ]
+        )
         with open(self._log, "ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "flightdeck_admin"], env=env, stdout=log, stderr=log
-            )
+            self.process = subprocess.Popen(command, env=self._env, stdout=log, stderr=log)
         deadline = time.monotonic() + READY_SECONDS
         while not self._ready():
             assert self.process.poll() is None, self._log.read_text()[-3000:]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 from collections.abc import Sequence
 from datetime import timedelta
 
@@ -152,18 +151,6 @@ def _record_apis(
     ]
 
 
-def crash_at(point: str) -> Checkpoint:
-    """Tests only: the process dies at ``point`` as abruptly as a killed one would."""
-    if not point:
-        return no_checkpoint
-
-    def checkpoint(reached: str) -> None:
-        if reached == point:
-            os._exit(75)
-
-    return checkpoint
-
-
 def _execution_apis(
     database: AsyncDatabase,
     settings: AdminSettings,
@@ -172,6 +159,7 @@ def _execution_apis(
     attributes: MatchableAttributes,
     deliveries: Outbox,
     blobs: ObjectStore,
+    checkpoint: Checkpoint,
 ) -> ExecutionsApi:
     store = executions.MongoExecutionStore.of(database)
     launchables = Launchables(
@@ -196,19 +184,22 @@ def _execution_apis(
         blobs,
         deliveries,
         launch_settings,
-        checkpoint=crash_at(settings.crash_at),
+        checkpoint=checkpoint,
     )
     return ExecutionsApi(use_cases, ExecutionLifecycle(store, use_cases, deliveries, blobs))
 
 
 def outbox_of(
-    database: AsyncDatabase, settings: AdminSettings, producer: object, blobs: ObjectStore
+    database: AsyncDatabase,
+    producer: object,
+    blobs: ObjectStore,
+    checkpoint: Checkpoint = no_checkpoint,
 ) -> Outbox:
     return Outbox(
         executions.MongoExecutionStore.of(database),
         kafka.KafkaCommandPublisher(producer),  # type: ignore[arg-type]
         blobs,
-        checkpoint=crash_at(settings.crash_at),
+        checkpoint=checkpoint,
     )
 
 
@@ -218,6 +209,7 @@ def build_host(
     blobs: ObjectStore,
     producer: AIOKafkaProducer,
     deliveries: Outbox,
+    checkpoint: Checkpoint = no_checkpoint,
 ) -> ServiceHost:
     info = build_info(SERVICE_NAME)
     database = client[settings.mongo.database]
@@ -243,7 +235,9 @@ def build_host(
         ProjectsApi(projects),
         *_registration_apis(settings, projects, registration),
         MatchableAttributesApi(attributes),
-        _execution_apis(database, settings, projects, registration, attributes, deliveries, blobs),
+        _execution_apis(
+            database, settings, projects, registration, attributes, deliveries, blobs, checkpoint
+        ),
         *_record_apis(database, blobs, registration.workflows),
     ]
     return ServiceHost(
@@ -276,12 +270,13 @@ def build_host(
     )
 
 
-async def serve(settings: AdminSettings) -> None:
-    """The outbox relay runs beside the host: at start-up, then every interval."""
+async def serve(settings: AdminSettings, checkpoint: Checkpoint = no_checkpoint) -> None:
+    """The outbox relay runs beside the host: at start-up, then every interval. ``checkpoint``
+    is called at the outbox's steps (the crash tests pass one that kills the process)."""
     client = mongo.connect(settings.mongo, SERVICE_NAME)
     blobs = await open_store(settings.storage)
     producer = kafka.producer(settings.kafka)
-    deliveries = outbox_of(client[settings.mongo.database], settings, producer, blobs)
+    deliveries = outbox_of(client[settings.mongo.database], producer, blobs, checkpoint)
     relay = asyncio.create_task(
         deliveries.relay_forever(
             timedelta(seconds=settings.outbox.relay_interval_seconds),
@@ -289,7 +284,8 @@ async def serve(settings: AdminSettings) -> None:
         )
     )
     try:
-        await build_host(settings, client, blobs, producer, deliveries).run_until_signalled()
+        host = build_host(settings, client, blobs, producer, deliveries, checkpoint)
+        await host.run_until_signalled()
     finally:
         relay.cancel()
         with contextlib.suppress(asyncio.CancelledError):

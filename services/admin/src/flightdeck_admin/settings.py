@@ -72,11 +72,6 @@ class AdminSettings(ServiceSettings):
     outbox: OutboxSettings = OutboxSettings()
     cache: CacheSettings = CacheSettings()
     executor_commands: ExecutorCommandsSettings = ExecutorCommandsSettings()
-    crash_at: str = Field(
-        "",
-        description="Tests only: exit the process abruptly at this outbox checkpoint "
-        "('after_insert' or 'after_publish') to prove that the relay recovers.",
-    )
     task_resources: TaskResourceSettings = TaskResourceSettings()
     max_parallelism: int = Field(25, description="Default max parallelism of an execution.")
     seed_projects: list[str] = Field(

@@ -34,7 +34,7 @@ async def host(tmp_path: Path) -> AsyncIterator[ServiceHost]:
     client = mongo.connect(settings.mongo, "test")
     blobs = LocalObjectStore(tmp_path)
     producer = kafka.producer(settings.kafka)
-    deliveries = outbox_of(client[settings.mongo.database], settings, producer, blobs)
+    deliveries = outbox_of(client[settings.mongo.database], producer, blobs)
     served = build_host(settings, client, blobs, producer, deliveries)
     await served.start()
     yield served
