@@ -55,9 +55,8 @@ TERMINAL_PHASES = frozenset(
 
 
 def key(execution_id: identifier_pb2.WorkflowExecutionIdentifier) -> str:
-    """The document's ``_id``: FerretDB's SQLite handler answers only ``_id`` lookups without
-    decoding the whole collection, and a second insert of the same execution fails on it like
-    on a unique index."""
+    """The document's ``_id`` (so a second insert of the same execution fails on it like on a
+    unique index), and the execution's key wherever one string names it."""
     return f"{execution_id.project}/{execution_id.domain}/{execution_id.name}"
 
 

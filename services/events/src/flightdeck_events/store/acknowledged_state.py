@@ -21,6 +21,7 @@ from flightdeck_events.service import metrics
 from flightdeck_events.store.projection_view import MongoProjectionView, ProjectionSnapshot
 from flightdeck_events.store.tracing import redis_span
 from flightdeck_platform import faults
+from flightdeck_records import executions
 from flightdeck_records.node_executions import NodeRecord, node_key
 from flightdeck_records.task_executions import TaskRecord, task_key
 
@@ -87,18 +88,17 @@ class RedisAcknowledgedState:
         key = self._key(execution_id)
         fields = [_EXECUTION, *([field] if field else [])]
         with redis_span("HMGET"):
-            values = await self._redis.hmget(key, fields)
+            values: list[Any] = await self._redis.hmget(key, fields)
         if values[0] is None:
-            await self._seed(key, await self._projection.snapshot(execution_id, not_found))
-            with redis_span("HMGET"):
-                values = await self._redis.hmget(key, fields)
-        progress = _progress(_text(values[0]))
-        return progress, _text(values[1]) if field else None
+            snapshot = await self._projection.snapshot(execution_id, not_found)
+            values = await self._seed(key, snapshot, fields)
+        entity = values[1] if field else None
+        return _progress(_text(values[0])), None if entity is None else _text(entity)
 
-    async def _seed(self, key: str, snapshot: ProjectionSnapshot) -> None:
+    async def _seed(self, key: str, snapshot: ProjectionSnapshot, fields: list[str]) -> list[Any]:
         """Only fields nobody wrote yet: an event another replica acknowledged meanwhile is newer
-        than the projection read here. One transaction, so no reader sees the execution without
-        its nodes and tasks."""
+        than the projection read here. One transaction, which also reads ``fields`` back, so no
+        reader sees the execution without its nodes and tasks."""
         values = {_EXECUTION: _progress_value(snapshot.progress)}
         values |= {_node_field(n.node.id): str(n.node.closure.phase) for n in snapshot.nodes}
         values |= {
@@ -110,8 +110,10 @@ class RedisAcknowledgedState:
                 for name, value in values.items():
                     pipe.hsetnx(key, name, value)
                 pipe.expire(key, self._ttl_seconds)
-                await pipe.execute()
+                pipe.hmget(key, fields)
+                *_, values = await pipe.execute()
         metrics.ACKNOWLEDGED_STATE_SEEDED.inc()
+        return values  # type: ignore[no-any-return]
 
     async def _write(self, execution_id: ExecutionId, values: dict[str, str]) -> None:
         key = self._key(execution_id)
@@ -122,8 +124,7 @@ class RedisAcknowledgedState:
                 await pipe.execute()
 
     def _key(self, execution_id: ExecutionId) -> str:
-        execution = f"{execution_id.project}/{execution_id.domain}/{execution_id.name}"
-        return f"flightdeck:acknowledged:{self._namespace}:{{{execution}}}"
+        return f"flightdeck:acknowledged:{self._namespace}:{{{executions.key(execution_id)}}}"
 
 
 def _node_field(node_id: identifier_pb2.NodeExecutionIdentifier) -> str:
@@ -134,7 +135,7 @@ def _task_field(task_id: identifier_pb2.TaskExecutionIdentifier) -> str:
     return f"task {task_key(task_id)}"
 
 
-def _text(value: Any) -> str | None:
+def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
 
@@ -142,9 +143,7 @@ def _progress_value(progress: ExecutionProgress) -> str:
     return f"{progress.phase} {progress.cluster}"
 
 
-def _progress(value: str | None) -> ExecutionProgress:
-    if value is None:  # expired between the seed and the read: judge it as the projection would
-        raise faults.Unavailable("the acknowledged state of the execution vanished; retry")
+def _progress(value: str) -> ExecutionProgress:
     phase, _, cluster = value.partition(" ")
     return ExecutionProgress(phase=int(phase), cluster=cluster)
 
