@@ -1,4 +1,5 @@
-"""What every service's ``main`` does before its own composition: flags, settings, logs, traces."""
+"""What every service's ``main`` does around its own composition: flags, settings, logs and
+traces before; the telemetry flushed after."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 from flightdeck_platform.build_info import build_info
 from flightdeck_platform.logs import configure_logging
 from flightdeck_platform.settings import SettingsT, load_settings
-from flightdeck_platform.telemetry import configure_tracing
+from flightdeck_platform.telemetry import configure_tracing, shutdown_telemetry
 
 
 def run_service(
@@ -24,4 +25,7 @@ def run_service(
     settings = load_settings(settings_cls, parser.parse_args(argv).config)
     configure_logging(settings.logging, name)
     configure_tracing(settings.telemetry, name, build_info(name).version)
-    asyncio.run(serve(settings))
+    try:
+        asyncio.run(serve(settings))
+    finally:
+        shutdown_telemetry()

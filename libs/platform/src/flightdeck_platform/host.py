@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute
 
 from flightdeck_platform import readiness
 from flightdeck_platform.http_app import build_http_app
+from flightdeck_platform.liveness import LoopHeartbeat
 from flightdeck_platform.rest import RestGateway
 from flightdeck_platform.retry import keep_trying
 from flightdeck_platform.rpc.interceptors import standard_chain
@@ -50,6 +51,9 @@ class ServiceHost:
     settings: ServerSettings
     services: Sequence[tuple[ServiceDefinition, Servicers]] = ()
     probes: Mapping[str, readiness.Probe] = field(default_factory=dict)
+    informational_probes: Mapping[str, readiness.Probe] = field(default_factory=dict)
+    """Probes /readyz reports under ``informational`` without gating on them: a dependency the
+    service keeps serving without (admin's Kafka, whose commands wait in the outbox)."""
     connectors: Mapping[str, Connect] = field(default_factory=dict)
     """Start-up steps against dependencies (connect, apply indexes), retried in the background
     until they succeed; the service reports not ready until every one has."""
@@ -64,6 +68,8 @@ class ServiceHost:
     http_port: int = 0
 
     async def start(self) -> None:
+        self._heartbeat = LoopHeartbeat(self.settings.max_loop_lag_seconds)
+        self._beating = asyncio.create_task(self._heartbeat.run())
         self._connecting = [
             asyncio.create_task(keep_trying(connect, name))
             for name, connect in self.connectors.items()
@@ -93,7 +99,9 @@ class ServiceHost:
                 self._channel,
                 reject_unknown_query=False,
             )
-        await self._start_http(build_http_app(self.refresh_readiness, rest, self.extra_routes))
+        await self._start_http(
+            build_http_app(self.readiness_report, self._heartbeat.check, rest, self.extra_routes)
+        )
         self._watcher = asyncio.create_task(self._watch_readiness())
         _log.info(
             "service started",
@@ -135,13 +143,21 @@ class ServiceHost:
             await self._grpc.set_serving(readiness.all_ok(results))
         return results
 
+    async def readiness_report(self) -> readiness.Report:
+        """The gating checks (published to gRPC health as ``refresh_readiness`` does) and the
+        informational ones, probed together."""
+        checks, informational = await asyncio.gather(
+            self.refresh_readiness(), readiness.check(self.informational_probes)
+        )
+        return readiness.Report(checks, informational)
+
     async def _watch_readiness(self) -> None:
         while True:
             ready = readiness.all_ok(await self.refresh_readiness())
             await asyncio.sleep(READINESS_INTERVAL_SECONDS if ready else UNREADY_INTERVAL_SECONDS)
 
     async def stop(self) -> None:
-        for task in (self._watcher, *self._connecting, *self._companions):
+        for task in (self._watcher, self._beating, *self._connecting, *self._companions):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task

@@ -1,9 +1,14 @@
-"""Readiness: named async probes of a service's dependencies (MongoDB, Kafka, Redis...)."""
+"""Readiness: named async probes of a service's dependencies (MongoDB, Kafka, Redis...).
+
+Required checks gate readiness; informational ones are reported beside them for operators, for
+a dependency the service keeps serving without (admin's Kafka, behind its outbox).
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 
 Probe = Callable[[], Awaitable[object]]
 
@@ -26,3 +31,15 @@ async def check(probes: Mapping[str, Probe]) -> dict[str, str]:
 
 def all_ok(results: Mapping[str, str]) -> bool:
     return all(outcome == "ok" for outcome in results.values())
+
+
+@dataclass(frozen=True)
+class Report:
+    checks: dict[str, str]
+    """Gate readiness: every one must be ``ok``."""
+    informational: dict[str, str] = field(default_factory=dict)
+    """Shown, never gating."""
+
+    @property
+    def ready(self) -> bool:
+        return all_ok(self.checks)

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -33,6 +33,12 @@ class ServerSettings(BaseModel):
     )
     max_metadata_bytes: int = Field(32 * 1024, description="Largest header block accepted.")
     shutdown_grace_seconds: float = Field(10.0, description="Time in-flight calls get on stop.")
+    max_loop_lag_seconds: float = Field(
+        5.0,
+        gt=0,
+        description="How late the event loop may run what is due before /healthcheck answers "
+        "503 (liveness: an orchestrator restarts the replica).",
+    )
 
 
 class TelemetrySettings(BaseModel):
@@ -104,6 +110,37 @@ class MongoSettings(BaseModel):
 class KafkaSettings(BaseModel):
     bootstrap_servers: str = Field("127.0.0.1:19092", description="Comma-separated host:port list.")
     client_id: str = Field("flightdeck", description="Client id reported to the brokers.")
+    consumer_lag_interval_seconds: float = Field(
+        30.0,
+        gt=0,
+        description="How often a process that owns a consumer group refreshes its lag gauges "
+        "(flightdeck_kafka_consumer_lag).",
+    )
+
+
+class TopicReplicationSettings(BaseModel):
+    """How the topics a service owns are replicated when it creates them. The defaults fit the
+    one-broker local stack; production uses 3 and 2, so one broker may fail without losing an
+    acknowledged record or refusing writes."""
+
+    replication_factor: int = Field(
+        1, ge=1, description="Replicas of each partition (3 in production)."
+    )
+    min_insync_replicas: int = Field(
+        1,
+        ge=1,
+        description="The topics' min.insync.replicas: replicas that must have a record before "
+        "an acks=all write succeeds (2 in production).",
+    )
+
+    @model_validator(mode="after")
+    def _reachable(self) -> TopicReplicationSettings:
+        if self.min_insync_replicas > self.replication_factor:
+            raise ValueError(
+                f"min_insync_replicas ({self.min_insync_replicas}) above replication_factor "
+                f"({self.replication_factor}) would refuse every acks=all write"
+            )
+        return self
 
 
 class RedisSettings(BaseModel):

@@ -1,10 +1,12 @@
-"""OpenTelemetry tracing: W3C trace context everywhere, OTLP export when an endpoint is set."""
+"""OpenTelemetry tracing: W3C trace context everywhere, OTLP export when an endpoint is set, and
+the providers flushed when the process stops."""
 
 from __future__ import annotations
 
-from opentelemetry import propagate, trace
+from opentelemetry import metrics, propagate, trace
 from opentelemetry.baggage.propagation import W3CBaggagePropagator
 from opentelemetry.propagators.composite import CompositePropagator
+from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
@@ -43,3 +45,18 @@ def configure_tracing(
         CompositePropagator([TraceContextTextMapPropagator(), W3CBaggagePropagator()])
     )
     return provider
+
+
+def shutdown_telemetry() -> None:
+    """Exports what the process-wide providers still hold (the batch processor sends spans
+    every few seconds, so the last ones of a stopping process are still queued) and stops
+    them. flightdeck's own metrics are Prometheus', scraped, with nothing to send; a meter
+    provider of the SDK installed in the process (auto-instrumentation) is flushed the same."""
+    tracer_provider = trace.get_tracer_provider()
+    if isinstance(tracer_provider, TracerProvider):
+        tracer_provider.force_flush()
+        tracer_provider.shutdown()
+    meter_provider = metrics.get_meter_provider()
+    if isinstance(meter_provider, MeterProvider):
+        meter_provider.force_flush()
+        meter_provider.shutdown()

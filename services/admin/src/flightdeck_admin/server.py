@@ -44,7 +44,7 @@ from flightdeck_admin.service.task_executions import TaskExecutions
 from flightdeck_admin.service.tasks import Tasks
 from flightdeck_admin.service.versioned import VersionedListing
 from flightdeck_admin.service.workflows import Workflows
-from flightdeck_admin.settings import AdminSettings
+from flightdeck_admin.settings import AdminSettings, ExecutorCommandsSettings
 from flightdeck_admin.store import attributes as attribute_store
 from flightdeck_admin.store import (
     description_entities,
@@ -68,6 +68,7 @@ from flightdeck_compiler import compile_task, quantities
 from flightdeck_platform.build_info import build_info
 from flightdeck_platform.entrypoint import run_service
 from flightdeck_platform.host import ServiceHost
+from flightdeck_platform.kafka_topics import TopicSpec, provision
 from flightdeck_proto import services
 from flightdeck_records import topics
 from flightdeck_storage import ObjectStore, open_store
@@ -203,6 +204,10 @@ def outbox_of(
     )
 
 
+def _commands_topic(layout: ExecutorCommandsSettings) -> TopicSpec:
+    return TopicSpec.of(topics.EXECUTOR_COMMANDS, layout.partitions, layout)
+
+
 def build_host(
     settings: AdminSettings,
     client: AsyncMongoClient,
@@ -250,20 +255,18 @@ def build_host(
             (services.AGENT_METADATA, None),
             (services.CACHE, None),
         ],
-        probes={
-            "mongo": lambda: mongo.ping(client),
-            "object_store": blobs.ping,
-            "kafka": lambda: kafka.ping(producer),
-        },
+        probes={"mongo": lambda: mongo.ping(client), "object_store": blobs.ping},
+        # Kafka does not gate readiness: executions are accepted into the outbox while it is
+        # away, and the relay publishes them once the producer has started.
+        informational_probes={"kafka": lambda: kafka.ping(producer)},
         connectors={
             "mongo indexes": lambda: indexes.apply(database),
             "seed projects": lambda: projects.seed(settings.seed_projects),
+        },
+        companions={
             "kafka": producer.start,
-            "executor commands topic": lambda: kafka.ensure_commands_topic(
-                settings.kafka,
-                settings.executor_commands.partitions,
-                settings.executor_commands.replication_factor,
-                topics.EXECUTOR_COMMANDS,
+            "executor commands topic": lambda: provision(
+                settings.kafka, [_commands_topic(settings.executor_commands)]
             ),
         },
         health_names=["flyteadmin"],

@@ -9,6 +9,7 @@ from flightdeck_platform.settings import (
     MongoSettings,
     ServerSettings,
     ServiceSettings,
+    TopicReplicationSettings,
 )
 from flightdeck_storage import StorageConfig
 
@@ -32,13 +33,15 @@ class OutboxSettings(BaseModel):
     )
 
 
-class ExecutorCommandsSettings(BaseModel):
+class ExecutorCommandsSettings(TopicReplicationSettings):
+    """The executor-commands topic, which admin creates at start-up when missing."""
+
     partitions: int = Field(
         12,
+        ge=1,
         description="Partitions of the executor-commands topic when admin creates it: the most "
         "executor replicas that can share the runs.",
     )
-    replication_factor: int = Field(1, description="Replicas per partition (3 in production).")
 
 
 class CacheSettings(BaseModel):

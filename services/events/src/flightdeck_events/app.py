@@ -15,14 +15,17 @@ from pymongo import AsyncMongoClient
 
 from flightdeck_events.consumers.events import subscribe
 from flightdeck_events.messaging.announcements import KafkaAnnouncements
+from flightdeck_events.service.guarded import GuardedProjector, RetryPolicy
 from flightdeck_events.service.offloading import Offloader
-from flightdeck_events.service.projector import Projector
+from flightdeck_events.service.projector import ProjectionRecords, Projector
 from flightdeck_events.settings import ProjectorSettings
 from flightdeck_events.store import kafka, mongo
 from flightdeck_events.store.projection_records import MongoProjectionRecords
 from flightdeck_events.topics import EventTopics
 from flightdeck_platform.entrypoint import run_service
 from flightdeck_platform.host import ServiceHost
+from flightdeck_platform.kafka_topics import provision
+from flightdeck_platform.kafka_offsets import watch_consumer_lag
 from flightdeck_storage import ObjectStore, open_store
 
 SERVICE_NAME = "flightdeck-events-projector"
@@ -58,31 +61,41 @@ def _once(steps: Sequence[Callable[[], Awaitable[object]]]) -> Callable[[], Awai
 
 
 def build_process(
-    settings: ProjectorSettings, client: AsyncMongoClient, blobs: ObjectStore
+    settings: ProjectorSettings,
+    client: AsyncMongoClient,
+    blobs: ObjectStore,
+    records: ProjectionRecords | None = None,
 ) -> ProjectorProcess:
+    """``records`` defaults to the MongoDB projection of ``settings``; tests pass a wrapper."""
     broker = KafkaBroker(settings.kafka.bootstrap_servers, client_id=settings.kafka.client_id)
     producer = kafka.producer(settings.kafka, settings.topics.max_message_bytes)
     names = EventTopics.of(settings.topics)
+    announcements = KafkaAnnouncements(producer, names)
     projector = Projector(
-        MongoProjectionRecords(client[settings.mongo.database]),
-        KafkaAnnouncements(producer, names),
+        records or MongoProjectionRecords(client[settings.mongo.database]),
+        announcements,
         Offloader(blobs),
     )
     subscribe(
         broker,
-        projector,
+        GuardedProjector(
+            projector,
+            announcements,
+            RetryPolicy(settings.max_attempts, max_pause_seconds=settings.max_retry_pause_seconds),
+        ),
         names.events,
         settings.consumer_group,
         settings.max_batch,
         settings.batch_wait_ms,
         settings.topics.max_message_bytes,
+        settings.max_poll_interval_ms,
     )
 
     # Dependencies first: a consumer that cannot write would only rewind and retry.
     start_consuming = _once(
         [
             lambda: mongo.ping(client),
-            lambda: kafka.ensure_topics(settings.kafka, settings.topics),
+            lambda: provision(settings.kafka, kafka.topic_specs(settings.topics)),
             producer.start,
             broker.start,
         ]
@@ -96,6 +109,11 @@ def build_process(
             "object_store": blobs.ping,
         },
         connectors={"kafka consumer": start_consuming},
+        companions={
+            "consumer lag": watch_consumer_lag(
+                settings.kafka, settings.consumer_group, [names.events]
+            ).run
+        },
     )
     return ProjectorProcess(host, broker, producer)
 

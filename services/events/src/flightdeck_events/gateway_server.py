@@ -18,6 +18,7 @@ from flightdeck_events.store.projection_view import MongoProjectionView
 from flightdeck_events.topics import EventTopics
 from flightdeck_platform.entrypoint import run_service
 from flightdeck_platform.host import ServiceHost
+from flightdeck_platform.kafka_topics import provision
 from flightdeck_proto import services
 
 SERVICE_NAME = "flightdeck-events-gateway"
@@ -37,6 +38,7 @@ def build_host(
         state,
         KafkaEventLog(producer, EventTopics.of(settings.topics).events),
         settings.max_output_bytes,
+        settings.event_limits(),
     )
     return ServiceHost(
         name=SERVICE_NAME,
@@ -48,7 +50,7 @@ def build_host(
             "redis": redis.ping,
         },
         connectors={
-            "kafka topics": lambda: kafka.ensure_topics(settings.kafka, settings.topics),
+            "kafka topics": lambda: provision(settings.kafka, kafka.topic_specs(settings.topics)),
             "kafka": producer.start,
         },
     )

@@ -200,3 +200,54 @@ async def test_a_loaded_record_removed_meanwhile_fails_the_write(
         await records.write(result)
 
     assert await mongo_database[node_executions.COLLECTION].count_documents({}) == 0
+
+
+async def test_a_zombie_batch_cannot_overwrite_what_the_partitions_new_owner_wrote(
+    mongo_database: AsyncDatabase,
+) -> None:
+    await _seed_execution(mongo_database)
+    records = MongoProjectionRecords(mongo_database)
+    await records.write(
+        await _fold(records, (0, _node(NODE.QUEUED, 1)), (1, _task(TASK.QUEUED, 2)))
+    )
+    # The old owner folded the next events, then stalled past max.poll.interval; the group gave
+    # the partition to a new owner, which projected those events and the ones after them.
+    zombie = await _fold(records, (2, _node(NODE.RUNNING, 3)), (3, _task(TASK.RUNNING, 4)))
+    owner = MongoProjectionRecords(mongo_database)
+    await owner.write(
+        await _fold(
+            owner,
+            (2, _node(NODE.RUNNING, 3)),
+            (3, _task(TASK.RUNNING, 4)),
+            (4, _task(TASK.SUCCEEDED, 5)),
+            (5, _node(NODE.SUCCEEDED, 6)),
+        )
+    )
+
+    with pytest.raises(ConcurrentChange, match="changed or removed meanwhile"):
+        await records.write(zombie)
+
+    node = await _stored(mongo_database, node_executions.COLLECTION, node_key(NODE_ID))
+    task = await _stored(mongo_database, task_executions.COLLECTION, task_key(TASK_ID))
+    assert (node[node_executions.PHASE], node[APPLIED]["offset"]) == ("SUCCEEDED", 5)
+    assert (task[task_executions.PHASE], task[APPLIED]["offset"]) == ("SUCCEEDED", 4)
+
+
+async def test_a_record_keeps_the_phase_changes_it_owes_for_a_redelivery(
+    mongo_database: AsyncDatabase,
+) -> None:
+    await _seed_execution(mongo_database)
+    records = MongoProjectionRecords(mongo_database)
+    batch = ((0, _node(NODE.RUNNING, 1)), (1, _task(TASK.RUNNING, 2)))
+    written = await _fold(records, *batch)
+    await records.write(written)
+
+    # The projector stopped before publishing: the batch comes again.
+    redelivered = await _fold(records, *batch)
+
+    assert (redelivered.applied, redelivered.redelivered) == (0, 2)
+    assert redelivered.phase_changes == written.phase_changes
+    assert [c.event_id for c in redelivered.phase_changes] == [
+        f"node-{NODE.RUNNING}-1",
+        f"task-{TASK.RUNNING}-2",
+    ]

@@ -10,6 +10,7 @@ from flightdeck_events.domain.workflow_events import ExecutionProgress
 from flightdeck_events.projection.fold import PreparedEvent, fold, wanted
 from flightdeck_events.projection.working_set import (
     ExecutionEntry,
+    Loaded,
     NodeEntry,
     TaskEntry,
     WorkingSet,
@@ -71,15 +72,42 @@ def test_events_fold_in_order_and_announce_each_phase_change(events) -> None:  #
     assert result.executions[execution_key(events.EXECUTION)].applied == EventPosition(0, 5)
 
 
-def test_a_redelivered_batch_changes_nothing(events) -> None:  # type: ignore[no-untyped-def]
+def test_a_redelivered_batch_changes_nothing_and_announces_its_changes_again(events) -> None:  # type: ignore[no-untyped-def]
     working = _working(events)
     batch = _batch(events.workflow(WF.RUNNING, 1), events.node(NODE.RUNNING, 2))
-    fold(working, batch)
+    first = fold(working, batch)
 
     again = fold(working, batch)
 
-    assert (again.applied, again.redelivered, again.phase_changes) == (0, 2, [])
+    assert (again.applied, again.redelivered) == (0, 2)
     assert again.executions == {} and again.nodes == {}
+    # Uncommitted, so perhaps never published: the records kept them for the redelivery.
+    assert again.phase_changes == first.phase_changes
+    assert [c.event_id for c in again.phase_changes] == ["e0", "e1"]
+
+
+def test_a_record_keeps_only_the_announcements_of_events_not_yet_committed(events) -> None:  # type: ignore[no-untyped-def]
+    working = _working(events)
+    fold(working, _batch(events.workflow(WF.RUNNING, 1), events.node(NODE.RUNNING, 2)))
+
+    later = fold(working, _batch(events.node(NODE.SUCCEEDED, 3), start=2))
+
+    # The batch starts at offset 2: offsets 0 and 1 were committed, so published.
+    node = later.nodes[node_key(events.NODE)]
+    assert [o.position for o in node.announcing] == [EventPosition(0, 2)]
+    assert working.executions[execution_key(events.EXECUTION)].announcing == ()
+    assert [c.event_id for c in later.phase_changes] == ["e2"]
+
+
+def test_a_partly_redelivered_batch_keeps_owing_the_redelivered_announcements(events) -> None:  # type: ignore[no-untyped-def]
+    working = _working(events)
+    fold(working, _batch(events.node(NODE.RUNNING, 1)))
+
+    longer = fold(working, _batch(events.node(NODE.RUNNING, 1), events.node(NODE.SUCCEEDED, 2)))
+
+    node = longer.nodes[node_key(events.NODE)]
+    assert [o.position.offset for o in node.announcing] == [0, 1]
+    assert [c.event_id for c in longer.phase_changes] == ["e0", "e1"]
 
 
 def test_entries_tell_the_records_the_batch_created_from_the_loaded_ones(events) -> None:  # type: ignore[no-untyped-def]
@@ -94,8 +122,8 @@ def test_entries_tell_the_records_the_batch_created_from_the_loaded_ones(events)
     )
     loaded = _working(events)
     node, (task_key_, task) = created.nodes[node_key(events.NODE)], *created.tasks.items()
-    loaded.nodes[node_key(events.NODE)] = NodeEntry(node.record, node.applied, stored=True)
-    loaded.tasks[task_key_] = TaskEntry(task.record, task.applied, stored=True)
+    loaded.nodes[node_key(events.NODE)] = NodeEntry(node.record, node.applied, Loaded(node.applied))
+    loaded.tasks[task_key_] = TaskEntry(task.record, task.applied, Loaded(task.applied))
 
     updated = fold(
         loaded,

@@ -24,6 +24,7 @@ from flightdeck_executor.settings import ExecutorSettings
 from flightdeck_executor.store import runs as run_store
 from flightdeck_platform.entrypoint import run_service
 from flightdeck_platform.host import ServiceHost
+from flightdeck_platform.kafka_offsets import watch_consumer_lag
 from flightdeck_platform.poison import RetryBudget
 from flightdeck_records import topics
 from flightdeck_storage import ObjectNotFound, ObjectStore, StorageConfig, join_key, open_store
@@ -127,6 +128,11 @@ async def serve(settings: ExecutorSettings) -> None:
         settings=settings.server,
         probes={"mongo": lambda: run_store.ping(client), "object_store": blobs.ping},
         connectors={"kafka consumer": start_consuming},
+        companions={
+            "consumer lag": watch_consumer_lag(
+                settings.kafka, settings.commands.consumer_group, [topic]
+            ).run
+        },
         extra_routes=log_routes(
             settings.work_dir.resolve(), archived_logs(blobs, settings.metadata_prefix)
         ),

@@ -13,6 +13,7 @@ from faststream.kafka import KafkaBroker
 
 from flightdeck_platform.entrypoint import run_service
 from flightdeck_platform.host import Connect, ServiceHost
+from flightdeck_platform.kafka_offsets import watch_consumer_lag
 from flightdeck_platform.readiness import Probe
 from flightdeck_proto import services
 from flightdeck_records import topics
@@ -102,7 +103,9 @@ async def wired(settings: SignalsSettings) -> AsyncIterator[ServiceHost]:
     # Retention's feed runs beside the service: a Kafka outage delays sweeping, never signals.
     probes: dict[str, Probe] = {"redis": lambda: redis.ping(client)}
     try:
-        yield build_host(settings, store, probes, {"phase feed consumer": feed.start})
+        lag = watch_consumer_lag(settings.kafka, settings.phase_feed.consumer_group, [feed.topic])
+        companions = {"phase feed consumer": feed.start, "consumer lag": lag.run}
+        yield build_host(settings, store, probes, companions)
     finally:
         sweeper.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -42,6 +42,8 @@ class ExecutionRecord:
     inputs_uri: str = ""
     user_inputs_uri: str = ""
     pending_messages: tuple[OutboxMessage, ...] = field(default=())
+    parked_messages: tuple[OutboxMessage, ...] = field(default=())
+    """Messages the relay gave up on (``OutboxMessage.parked_at``), kept with their error."""
 
 
 @dataclass(frozen=True)

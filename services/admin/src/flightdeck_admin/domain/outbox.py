@@ -4,12 +4,17 @@ write and the publish leaves the message there for the relay.
 
 A message's id is derived from (kind, execution), so every re-publish of it carries the same id
 and a consumer that de-duplicates by id sees each command once.
+
+A message whose delivery keeps failing for reasons of its own (a command the broker refuses, a
+blob the object store refuses) is parked once its attempts are spent: kept beside the execution
+with its error, no longer owed, so the relay delivers the others. The count lives on the
+message, so a restart or another replica carries it on.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from flyteidl.admin import execution_pb2
@@ -20,6 +25,9 @@ from flightdeck_proto.gen.flightdeck.internal.v1 import executions_pb2 as comman
 EXECUTION_CREATED = "ExecutionCreated"
 TERMINATION_REQUESTED = "ExecutionTerminationRequested"
 _IDS = uuid.UUID("1f0c6f43-52a4-4b8e-9d0e-6c1e7a0f3b21")
+DEFAULT_DELIVERY_ATTEMPTS = 5
+MAX_ERROR_CHARS = 2000
+"""A driver's error text can quote the whole payload; the document keeps the head of it."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,37 @@ class OutboxMessage:
     """A serialized ``flightdeck.internal.v1.ExecutorCommand``."""
     queued_at: datetime
     blobs: tuple[Blob, ...] = ()
+    attempts: int = 0
+    """Failed deliveries counted against the message (an unreachable dependency's are not)."""
+    last_error: str = ""
+    parked_at: datetime | None = None
+    """Set when the attempts ran out: the message is kept for inspection, no longer owed."""
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """The messages owed and not yet published, for the operators' gauges."""
+
+    messages: int
+    oldest_queued_at: datetime | None
+
+    def oldest_age_seconds(self, now: datetime) -> float:
+        if self.oldest_queued_at is None:
+            return 0.0
+        return max(0.0, (now - self.oldest_queued_at).total_seconds())
+
+
+def failed_delivery(
+    message: OutboxMessage, error: str, max_attempts: int, now: datetime
+) -> OutboxMessage:
+    """The message after one more failed delivery, parked when that spends ``max_attempts``."""
+    attempts = message.attempts + 1
+    return replace(
+        message,
+        attempts=attempts,
+        last_error=error[:MAX_ERROR_CHARS],
+        parked_at=now if attempts >= max_attempts else None,
+    )
 
 
 def message_id(kind: str, execution_id: identifier_pb2.WorkflowExecutionIdentifier) -> str:

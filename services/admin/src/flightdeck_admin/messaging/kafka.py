@@ -4,11 +4,7 @@ and the W3C trace context in the headers."""
 
 from __future__ import annotations
 
-import contextlib
-
 from aiokafka import AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
 from flyteidl.core import identifier_pb2
 from opentelemetry.propagate import inject
 
@@ -32,24 +28,6 @@ def producer(settings: KafkaSettings) -> AIOKafkaProducer:
 async def ping(kafka: AIOKafkaProducer) -> None:
     """A metadata round trip: proves a broker answers now, not just that one did at start."""
     await kafka.client.fetch_all_metadata()
-
-
-async def ensure_commands_topic(
-    settings: KafkaSettings, partitions: int, replication_factor: int, topic: str
-) -> None:
-    """Admin owns the executor-commands topic: it creates it with the partitions that bound how
-    many executor replicas share the runs (an auto-created topic would have one)."""
-    admin = AIOKafkaAdminClient(
-        bootstrap_servers=settings.bootstrap_servers, client_id=settings.client_id
-    )
-    await admin.start()
-    try:
-        if topic in set(await admin.list_topics()):
-            return
-        with contextlib.suppress(TopicAlreadyExistsError):
-            await admin.create_topics([NewTopic(topic, partitions, replication_factor)])
-    finally:
-        await admin.close()
 
 
 class KafkaCommandPublisher:

@@ -9,7 +9,7 @@ between."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeAlias
 
@@ -27,7 +27,7 @@ from flightdeck_admin.domain.executions_launch import (
     execution_exists,
     execution_not_found,
 )
-from flightdeck_admin.domain.outbox import Blob, OutboxMessage
+from flightdeck_admin.domain.outbox import Backlog, Blob, OutboxMessage
 from flightdeck_admin.store.documents import blob_of, key_value_list
 from flightdeck_admin.store.listing import Page, index_models, list_request, newest_first_index
 from flightdeck_records import executions as records
@@ -41,7 +41,7 @@ so the relay's poll reads the marks alone rather than every execution's outbox f
 ABANDONED_AFTER = timedelta(hours=1)
 """Age at which a mark on a message that was never stored (its writer crashed, or lost a race
 for the name) is dropped; until then the write may still be in flight."""
-PENDING_MESSAGES = "pending_messages"
+PENDING_MESSAGES, PARKED_MESSAGES = "pending_messages", "parked_messages"
 QUEUED_AT, EXECUTION = "queued_at", "execution"
 INPUTS_URI, USER_INPUTS_URI = "inputs_uri", "user_inputs_uri"
 INDEXES = [
@@ -78,6 +78,9 @@ def message_document(message: OutboxMessage) -> Document:
         "command": message.command,
         "queued_at": message.queued_at,
         "blobs": [{"key": blob.key, "data": blob.data} for blob in message.blobs],
+        "attempts": message.attempts,
+        "last_error": message.last_error,
+        "parked_at": message.parked_at,
     }
 
 
@@ -88,6 +91,9 @@ def message_of(document: Mapping[str, Any]) -> OutboxMessage:
         document["command"],
         _aware(document["queued_at"]),
         tuple(Blob(blob["key"], blob["data"]) for blob in document.get("blobs", ())),
+        document.get("attempts", 0),
+        document.get("last_error", ""),
+        _aware(document["parked_at"]) if document.get("parked_at") else None,
     )
 
 
@@ -149,6 +155,7 @@ def document_of(record: ExecutionRecord, now: datetime) -> Document:
         INPUTS_URI: record.inputs_uri,
         USER_INPUTS_URI: record.user_inputs_uri,
         PENDING_MESSAGES: [message_document(m) for m in record.pending_messages],
+        PARKED_MESSAGES: [message_document(m) for m in record.parked_messages],
         records.BLOB: blob_of(execution),
     }
 
@@ -159,7 +166,22 @@ def record_of(document: Mapping[str, Any]) -> ExecutionRecord:
         document.get(INPUTS_URI, ""),
         document.get(USER_INPUTS_URI, ""),
         tuple(message_of(m) for m in document.get(PENDING_MESSAGES, ())),
+        tuple(message_of(m) for m in document.get(PARKED_MESSAGES, ())),
     )
+
+
+def _replaced(
+    owed: list[Document], message_id: str, replacement: Document | None
+) -> list[Document]:
+    """The owed list with the message's copies replaced by one ``replacement`` where the first
+    stood (an execution's commands keep their order), or gone."""
+    at = next(n for n, m in enumerate(owed) if m["message_id"] == message_id)
+    kept = [m for m in owed if m["message_id"] != message_id]
+    return kept if replacement is None else [*kept[:at], replacement, *kept[at:]]
+
+
+def _holds(document: Mapping[str, Any] | None, field: str, message_id: str) -> bool:
+    return any(m["message_id"] == message_id for m in (document or {}).get(field, ()))
 
 
 def phase_name(document: Mapping[str, Any]) -> str:
@@ -275,7 +297,8 @@ class MongoExecutionStore:
     async def pending(self, queued_before: datetime, limit: int) -> list[ExecutionRecord]:
         """Up to ``limit`` executions holding a message marked before ``queued_before`` and not
         yet published. Marks on messages that were never stored are dropped on the way once
-        ``ABANDONED_AFTER`` old."""
+        ``ABANDONED_AFTER`` old, those of parked messages (a crash between the parking and the
+        mark's removal) at once."""
         due: dict[str, ExecutionRecord] = {}
         after = ""
         while len(due) < limit:
@@ -289,12 +312,14 @@ class MongoExecutionStore:
                 if mark[EXECUTION] in due:
                     continue
                 document = await self._executions.find_one(
-                    {"_id": mark[EXECUTION]}, {records.BLOB: 1, PENDING_MESSAGES: 1}
+                    {"_id": mark[EXECUTION]},
+                    {records.BLOB: 1, PENDING_MESSAGES: 1, PARKED_MESSAGES: 1},
                 )
-                owed = document.get(PENDING_MESSAGES, []) if document else []
-                if any(m["message_id"] == mark["_id"] for m in owed):
+                if _holds(document, PENDING_MESSAGES, mark["_id"]):
                     due[mark[EXECUTION]] = record_of(document)  # type: ignore[arg-type]
-                elif _aware(mark[QUEUED_AT]) < queued_before - ABANDONED_AFTER:
+                elif _holds(document, PARKED_MESSAGES, mark["_id"]) or (
+                    _aware(mark[QUEUED_AT]) < queued_before - ABANDONED_AFTER
+                ):
                     await self._drop_mark(mark["_id"], mark[QUEUED_AT])
             if len(marks) < limit:
                 break
@@ -302,25 +327,68 @@ class MongoExecutionStore:
         return list(due.values())[:limit]
 
     async def clear(self, execution_id: ExecutionId, message_id: str) -> None:
-        """Drops a published message, then its mark. FerretDB 1.24 ignores ``$pull`` conditions,
-        so the list is rewritten, guarded by its value as read and retried when it changed
-        meanwhile (a termination queued in between)."""
+        """Drops a published message (every copy of it: a second TerminateExecution queues the
+        same id again), then its mark."""
+        await self._rewrite_owed(execution_id, message_id, None)
+
+    async def record_failure(
+        self, execution_id: ExecutionId, seen: OutboxMessage, failed: OutboxMessage
+    ) -> bool:
+        """Replaces the message as the relay read it by ``failed``, moved to the parked messages
+        (and its mark dropped) when parked. False, writing nothing, when the message changed
+        meanwhile: another relay counted this attempt, or delivered the message."""
+        written = message_document(failed)
+        parked = failed.parked_at is not None
+        return await self._rewrite_owed(
+            execution_id,
+            seen.message_id,
+            None if parked else written,
+            attempts=seen.attempts,
+            parked=written if parked else None,
+        )
+
+    async def _rewrite_owed(
+        self,
+        execution_id: ExecutionId,
+        message_id: str,
+        replacement: Document | None,
+        *,
+        attempts: int | None = None,
+        parked: Document | None = None,
+    ) -> bool:
+        """Puts ``replacement`` in the owed message's place (None: takes it out, its mark too),
+        and appends ``parked`` to the parked messages; only while the message is owed with
+        ``attempts`` failures counted, when given. FerretDB 1.24 ignores ``$pull`` conditions
+        and has no positional updates, so the lists are rewritten, guarded by the owed list as
+        read, and retried when it changed meanwhile (a termination queued in between)."""
         identity = records.by_key(execution_id)
         for _ in range(_CLEAR_ATTEMPTS):
-            document = await self._executions.find_one(identity, {PENDING_MESSAGES: 1})
-            if document is None:
-                return
-            seen = document.get(PENDING_MESSAGES, [])
-            kept = [m for m in seen if m["message_id"] != message_id]
-            if len(kept) == len(seen):
-                return
+            document = await self._executions.find_one(
+                identity, {PENDING_MESSAGES: 1, PARKED_MESSAGES: 1}
+            )
+            seen = document.get(PENDING_MESSAGES, []) if document else []
+            entries = [m for m in seen if m["message_id"] == message_id]
+            if not entries or attempts not in (None, entries[-1].get("attempts", 0)):
+                return False
+            fields = {PENDING_MESSAGES: _replaced(seen, message_id, replacement)}
+            if parked is not None:
+                fields[PARKED_MESSAGES] = [*document.get(PARKED_MESSAGES, []), parked]  # type: ignore[union-attr]
             result = await self._executions.update_one(
-                {**identity, PENDING_MESSAGES: seen}, {"$set": {PENDING_MESSAGES: kept}}
+                {**identity, PENDING_MESSAGES: seen}, {"$set": fields}
             )
             if result.matched_count:
-                (cleared,) = (m for m in seen if m["message_id"] == message_id)
-                await self._drop_mark(message_id, cleared["queued_at"])
-                return
+                if replacement is None:
+                    await self._drop_mark(message_id, entries[-1]["queued_at"])
+                return True
+        return False
+
+    async def backlog(self, now: datetime) -> Backlog:
+        """From the marks, by their age index: messages still in their creating request's hands
+        and marks of messages never stored (until they expire) are counted too."""
+        queued = {QUEUED_AT: {"$lte": now}}
+        count = await self._owed.count_documents(queued)
+        oldest = await self._owed.find(queued, {QUEUED_AT: 1}).sort(QUEUED_AT, 1).limit(1).to_list()
+        return Backlog(count, _aware(oldest[0][QUEUED_AT]) if oldest else None)
 
     async def _drop_mark(self, message_id: str, queued_at: datetime) -> None:
         """Unless renewed since: ids repeat (a second TerminateExecution queues the same message

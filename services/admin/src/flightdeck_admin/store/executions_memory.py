@@ -18,9 +18,10 @@ from flightdeck_admin.domain.executions_launch import (
     execution_exists,
     execution_not_found,
 )
-from flightdeck_admin.domain.outbox import OutboxMessage
+from flightdeck_admin.domain.outbox import Backlog, OutboxMessage
 from flightdeck_admin.store.documents import blob_of
 from flightdeck_admin.store.executions import (
+    PARKED_MESSAGES,
     PENDING_MESSAGES,
     document_of,
     message_document,
@@ -126,6 +127,30 @@ class InMemoryExecutionStore:
         document = self._document(execution_id)
         kept = [m for m in document[PENDING_MESSAGES] if m["message_id"] != message_id]
         document[PENDING_MESSAGES] = kept
+
+    async def record_failure(
+        self, execution_id: ExecutionId, seen: OutboxMessage, failed: OutboxMessage
+    ) -> bool:
+        document = self._documents.get(_key(execution_id))
+        owed = document[PENDING_MESSAGES] if document else []
+        at = next((n for n, m in enumerate(owed) if m["message_id"] == seen.message_id), None)
+        if document is None or at is None or owed[at]["attempts"] != seen.attempts:
+            return False
+        if failed.parked_at is None:
+            owed[at] = message_document(failed)
+        else:
+            del owed[at]
+            document[PARKED_MESSAGES].append(message_document(failed))
+        return True
+
+    async def backlog(self, now: datetime) -> Backlog:
+        queued = [
+            m["queued_at"]
+            for document in self._documents.values()
+            for m in document[PENDING_MESSAGES]
+            if m["queued_at"] <= now
+        ]
+        return Backlog(len(queued), min(queued, default=None))
 
     def set_phase(self, execution_id: ExecutionId, phase: str) -> None:
         """What the events projector would write; tests use it."""

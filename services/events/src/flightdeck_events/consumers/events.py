@@ -1,11 +1,11 @@
 """The projector's Kafka edge: a FastStream batch subscriber in a consumer group.
 
-Offsets are committed only after a batch was projected (``NACK_ON_ERROR``: a failure rewinds
-every partition of the batch to its first record, so the batch is delivered again)."""
+Offsets are committed only after a batch was projected (``NACK_ON_ERROR``: a failure, which
+``GuardedProjector`` lets through only while a dependency is unavailable, rewinds every partition
+of the batch to its first record, so the batch is delivered again)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
@@ -16,12 +16,10 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from opentelemetry import trace
 
-from flightdeck_events.service.projector import Delivered, Projector
+from flightdeck_events.service.guarded import GuardedProjector
+from flightdeck_events.service.projector import Delivered
 from flightdeck_platform.propagation import context_from
 from flightdeck_records.documents import EventPosition
-
-RETRY_PAUSE_SECONDS = 1.0
-"""After a failed batch: lets a restarting dependency come back instead of spinning."""
 
 
 class ConsumerRecord(Protocol):
@@ -41,12 +39,13 @@ _log = logging.getLogger("flightdeck.events.projector")
 
 def subscribe(
     broker: KafkaBroker,
-    projector: Projector,
+    projector: GuardedProjector,
     topic: str,
     group_id: str,
     max_batch: int,
     wait_ms: int,
     max_message_bytes: int,
+    max_poll_interval_ms: int,
 ) -> None:
     @broker.subscriber(
         topic,
@@ -56,6 +55,7 @@ def subscribe(
         batch_timeout_ms=wait_ms,
         auto_offset_reset="earliest",
         max_partition_fetch_bytes=max_message_bytes,
+        max_poll_interval_ms=max_poll_interval_ms,
         ack_policy=AckPolicy.NACK_ON_ERROR,
     )
     async def project_events(body: list[bytes], message: KafkaMessage) -> None:
@@ -65,10 +65,7 @@ def subscribe(
             try:
                 result = await projector.project([_delivered(r) for r in records])
             except Exception:
-                _log.exception(
-                    "projecting a batch of %d events failed; it will be retried", len(records)
-                )
-                await asyncio.sleep(RETRY_PAUSE_SECONDS)
+                _log.warning("a batch of %d events will be redelivered", len(records))
                 raise
             span.set_attribute("flightdeck.events.applied", result.applied)
             span.set_attribute("flightdeck.events.rejected", len(result.rejections))

@@ -3,7 +3,9 @@ state machine. Pure: the loaded records come in, the changed records and what to
 out; the caller does the reading and writing.
 
 Idempotence: every record remembers the Kafka position of the last event folded into it, so an
-event redelivered after a crash (at or before that position) changes nothing.
+event redelivered after a crash (at or before that position) changes nothing, except that the
+phase changes it caused are announced again: the record keeps them until they are surely
+published (see ``working_set.Announcement``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from flightdeck_events.domain import cluster, node_events, phases, task_events, workflow_events
 from flightdeck_events.projection.working_set import (
+    Announcement,
     ExecutionEntry,
     NodeEntry,
     TaskEntry,
@@ -112,6 +115,7 @@ def wanted(envelopes: Sequence[events_pb2.EventEnvelope]) -> Wanted:
 
 def fold(working: WorkingSet, events: Sequence[PreparedEvent]) -> FoldResult:
     result = FoldResult()
+    _forget_published(working, _first_offsets(events))
     for event in events:
         kind = event.envelope.WhichOneof("event")
         apply: Callable[[WorkingSet, PreparedEvent, FoldResult], None] = _APPLY[kind or ""]
@@ -126,19 +130,53 @@ def fold(working: WorkingSet, events: Sequence[PreparedEvent]) -> FoldResult:
     return result
 
 
+def _first_offsets(events: Sequence[PreparedEvent]) -> dict[int, int]:
+    """Where the batch starts on each partition: every offset before is committed."""
+    first: dict[int, int] = {}
+    for event in events:
+        partition, offset = event.position.partition, event.position.offset
+        first[partition] = min(offset, first.get(partition, offset))
+    return first
+
+
+def _forget_published(working: WorkingSet, first_offsets: dict[int, int]) -> None:
+    """Drops the announcements of committed events: they were published before the commit."""
+
+    def owed(announcing: tuple[Announcement, ...]) -> tuple[Announcement, ...]:
+        return tuple(
+            owing
+            for owing in announcing
+            if owing.position.offset >= first_offsets.get(owing.position.partition, 1 << 62)
+        )
+
+    for execution in working.executions.values():
+        execution.announcing = owed(execution.announcing)
+    for node in working.nodes.values():
+        node.announcing = owed(node.announcing)
+    for task in working.tasks.values():
+        task.announcing = owed(task.announcing)
+
+
+def _announce_again(
+    result: FoldResult, event: PreparedEvent, announcing: tuple[Announcement, ...]
+) -> None:
+    result.redelivered += 1
+    result.phase_changes += [o.change for o in announcing if o.position == event.position]
+
+
 def _workflow(working: WorkingSet, event: PreparedEvent, result: FoldResult) -> None:
     request = event.envelope.workflow
     key = execution_key(request.event.execution_id)
     entry = _execution(working, request.event.execution_id)
     if event.position.already_applied(entry.applied):
-        result.redelivered += 1
+        _announce_again(result, event, entry.announcing)
         return
     before = entry.progress.phase
     entry.progress = workflow_events.apply_workflow_event(entry.progress, request)
     entry.applied = event.position
     result.executions[key] = entry
     result.applied += 1
-    _announce(
+    entry.announcing += _announce(
         result,
         event,
         PhaseChanged.WORKFLOW,
@@ -156,7 +194,7 @@ def _node(working: WorkingSet, event: PreparedEvent, result: FoldResult) -> None
     key = node_key(node_id)
     entry = working.nodes.get(key)
     if entry is not None and event.position.already_applied(entry.applied):
-        result.redelivered += 1
+        _announce_again(result, event, entry.announcing)
         return
     missing = _missing_reference(working, request, creating=entry is None)
     if missing:
@@ -165,10 +203,15 @@ def _node(working: WorkingSet, event: PreparedEvent, result: FoldResult) -> None
     record = node_events.apply_node_event(
         entry.record if entry else None, request, event.dynamic_workflow
     )
-    stored = entry is not None and entry.stored
-    working.nodes[key] = result.nodes[key] = NodeEntry(record, event.position, stored)
+    updated = NodeEntry(
+        record,
+        event.position,
+        entry.loaded if entry else None,
+        entry.announcing if entry else (),
+    )
+    working.nodes[key] = result.nodes[key] = updated
     result.applied += 1
-    _announce(
+    updated.announcing += _announce(
         result,
         event,
         PhaseChanged.NODE,
@@ -188,16 +231,21 @@ def _task(working: WorkingSet, event: PreparedEvent, result: FoldResult) -> None
     key = task_key(task_id)
     entry = working.tasks.get(key)
     if entry is not None and event.position.already_applied(entry.applied):
-        result.redelivered += 1
+        _announce_again(result, event, entry.announcing)
         return
     if entry is None and node_key(node_id) not in working.nodes:
         raise _Rejected(f"node execution {node_key(node_id)} not found")
     before = entry.record.task.closure.phase if entry else None
     record = task_events.apply_task_event(entry.record if entry else None, request)
-    stored = entry is not None and entry.stored
-    working.tasks[key] = result.tasks[key] = TaskEntry(record, event.position, stored)
+    updated = TaskEntry(
+        record,
+        event.position,
+        entry.loaded if entry else None,
+        entry.announcing if entry else (),
+    )
+    working.tasks[key] = result.tasks[key] = updated
     result.applied += 1
-    _announce(
+    updated.announcing += _announce(
         result,
         event,
         PhaseChanged.TASK,
@@ -268,25 +316,26 @@ def _announce(
     occurred_at: Timestamp,
     node_id: str = "",
     task_id: identifier_pb2.TaskExecutionIdentifier | None = None,
-) -> None:
-    """A phase change for the feed, when the event changed the phase (``None``: no record)."""
+) -> tuple[Announcement, ...]:
+    """A phase change for the feed, when the event changed the phase (``None``: no record);
+    returned too, for the changed record to keep until it is published."""
     before, after = transition
     if after == before:
-        return
+        return ()
     name_of, terminal = _PHASES[entity]
-    result.phase_changes.append(
-        PhaseChanged(
-            event_id=event.envelope.event_id,
-            entity=entity,  # type: ignore[arg-type]
-            execution_id=execution_id,
-            node_id=node_id,
-            task_execution_id=task_id,
-            phase=name_of(after),
-            previous_phase="" if before is None else name_of(before),
-            occurred_at=occurred_at,
-            terminal=after in terminal,
-        )
+    change = PhaseChanged(
+        event_id=event.envelope.event_id,
+        entity=entity,  # type: ignore[arg-type]
+        execution_id=execution_id,
+        node_id=node_id,
+        task_execution_id=task_id,
+        phase=name_of(after),
+        previous_phase="" if before is None else name_of(before),
+        occurred_at=occurred_at,
+        terminal=after in terminal,
     )
+    result.phase_changes.append(change)
+    return (Announcement(event.position, change),)
 
 
 _APPLY: dict[str, Callable[[WorkingSet, PreparedEvent, FoldResult], None]] = {

@@ -8,6 +8,7 @@ from typing import TypeAlias
 from flyteidl.core import identifier_pb2
 
 from flightdeck_events.domain.workflow_events import ExecutionProgress
+from flightdeck_proto.gen.flightdeck.internal.v1 import events_pb2
 from flightdeck_records.documents import EventPosition
 from flightdeck_records.node_executions import NodeRecord
 from flightdeck_records.task_executions import TaskRecord
@@ -19,6 +20,27 @@ def execution_key(execution_id: ExecutionId) -> str:
     return f"{execution_id.project}/{execution_id.domain}/{execution_id.name}"
 
 
+@dataclass(frozen=True)
+class Announcement:
+    """A phase change the feed owes for the event at ``position``. The record that event changed
+    keeps it until the batch's offsets are committed: a crash between the record's write and the
+    publish then announces it again when the event is redelivered (consumers de-duplicate by
+    event id), and the feed never carries a change that was not written."""
+
+    position: EventPosition
+    change: events_pb2.ExecutionPhaseChanged
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What the stored document held when the batch read it. Every write is conditional on
+    ``applied`` being still there: a projector that lost its partitions in a rebalance (and
+    still folds an old batch) can then never overwrite what the partition's new owner wrote."""
+
+    applied: EventPosition | None
+    announcing: tuple[Announcement, ...] = ()
+
+
 @dataclass
 class ExecutionEntry:
     execution_id: ExecutionId
@@ -27,23 +49,36 @@ class ExecutionEntry:
     TerminateExecution may move the phase to ABORTING meanwhile."""
     progress: ExecutionProgress
     applied: EventPosition | None
+    loaded: Loaded = Loaded(None)
+    announcing: tuple[Announcement, ...] = ()
+    """The changes this record owes the feed (see ``Announcement``), written with it."""
 
 
 @dataclass
 class NodeEntry:
     record: NodeRecord
     applied: EventPosition | None
-    stored: bool
-    """Whether the document existed when the batch was loaded: the write updates it by key if
-    so, and inserts it (refusing a document created meanwhile) if not."""
+    loaded: Loaded | None = None
+    """``None`` if the document did not exist when the batch was loaded: the write inserts it
+    (refusing a document created meanwhile); otherwise it updates it, fenced by ``Loaded``."""
+    announcing: tuple[Announcement, ...] = ()
+
+    @property
+    def stored(self) -> bool:
+        return self.loaded is not None
 
 
 @dataclass
 class TaskEntry:
     record: TaskRecord
     applied: EventPosition | None
-    stored: bool
-    """As ``NodeEntry.stored``."""
+    loaded: Loaded | None = None
+    """As ``NodeEntry.loaded``."""
+    announcing: tuple[Announcement, ...] = ()
+
+    @property
+    def stored(self) -> bool:
+        return self.loaded is not None
 
 
 @dataclass

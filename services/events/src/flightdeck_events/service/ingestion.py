@@ -16,7 +16,15 @@ from typing import Protocol, TypeAlias
 from flyteidl.admin import event_pb2 as admin_event_pb2
 from flyteidl.core import identifier_pb2
 
-from flightdeck_events.domain import cluster, node_events, requests, task_events, workflow_events
+from flightdeck_events.domain import (
+    cluster,
+    limits,
+    node_events,
+    requests,
+    task_events,
+    workflow_events,
+)
+from flightdeck_events.domain.limits import EventLimits
 from flightdeck_events.domain.workflow_events import ExecutionProgress
 from flightdeck_events.service import metrics
 from flightdeck_proto.gen.flightdeck.internal.v1 import events_pb2
@@ -64,13 +72,21 @@ class EventIngestion:
     against the older phase, as the lagging projection did before; the projector skips what it
     already folded."""
 
-    def __init__(self, state: AcknowledgedState, log: EventLog, max_output_bytes: int) -> None:
+    def __init__(
+        self,
+        state: AcknowledgedState,
+        log: EventLog,
+        max_output_bytes: int,
+        event_limits: EventLimits,
+    ) -> None:
         self._state = state
         self._log = log
         self._max_output_bytes = max_output_bytes
+        self._limits = event_limits
 
     async def workflow_event(self, request: admin_event_pb2.WorkflowExecutionEventRequest) -> None:
         requests.validate_workflow_event(request, self._max_output_bytes)
+        _count_cut(limits.bound_workflow_event(request.event, self._limits))
         execution_id = request.event.execution_id
         stored = await self._state.workflow(execution_id, _missing(execution_id))
         workflow_events.check_workflow_event(stored, request)
@@ -81,6 +97,7 @@ class EventIngestion:
 
     async def node_event(self, request: admin_event_pb2.NodeExecutionEventRequest) -> None:
         requests.validate_node_event(request, self._max_output_bytes)
+        _count_cut(limits.bound_node_event(request.event, self._limits))
         event = request.event
         execution_id = event.id.execution_id
         stored, node = await self._state.node(
@@ -93,6 +110,7 @@ class EventIngestion:
 
     async def task_event(self, request: admin_event_pb2.TaskExecutionEventRequest) -> None:
         requests.validate_task_event(request, self._max_output_bytes)
+        _count_cut(limits.bound_task_event(request.event, self._limits))
         event = request.event
         execution_id = event.parent_node_execution_id.execution_id
         attempt = identifier_pb2.TaskExecutionIdentifier(
@@ -113,6 +131,11 @@ class EventIngestion:
         envelope.accepted_at.GetCurrentTime()
         await self._log.append(execution_id, envelope)
         metrics.EVENTS_ACCEPTED.labels(kind).inc()
+
+
+def _count_cut(fields: list[str]) -> None:
+    for field in fields:
+        metrics.EVENTS_CUT.labels(field).inc()
 
 
 def _describe(execution_id: ExecutionId) -> str:

@@ -9,6 +9,11 @@ EVENTS_ACCEPTED = Counter(
     "Events the gateway acknowledged after the broker stored them.",
     ["kind"],
 )
+EVENTS_CUT = Counter(
+    "flightdeck_events_fields_cut_total",
+    "Oversized event fields the gateway truncated or replaced before logging the event.",
+    ["field"],
+)
 EVENTS_PROJECTED = Counter(
     "flightdeck_events_projected_total",
     "Events folded into the projections, by outcome.",
@@ -33,4 +38,16 @@ ACKNOWLEDGED_STATE_SEEDED = Counter(
     "flightdeck_events_acknowledged_state_seeded_total",
     "Executions whose acknowledged state the gateway seeded from the projection (first event, "
     "or after the state expired).",
+)
+BATCH_SECONDS = Histogram(
+    "flightdeck_events_projector_batch_seconds",
+    "Time to project one batch, retries and dead-lettering included.",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+BATCH_FAILURES = Counter(
+    "flightdeck_events_projector_batch_failures_total",
+    "Failed attempts at projecting a batch, by kind: unavailable (a dependency is down; the "
+    "batch is redelivered), concurrent_change (folded again), failed (retried, then its events "
+    "one by one, dead-lettering those that fail alone).",
+    ["kind"],
 )

@@ -2,8 +2,10 @@
 
 Order of effects, chosen so a crash at any point loses nothing and applies nothing twice:
 inline data is offloaded (deterministic paths), the batch is folded in memory, the dead letters
-and phase changes are published (a crash after this republishes them: consumers de-duplicate by
-event id), then the records are written (each remembers the last event folded into it), and only
+are published (a crash after this republishes them), then the records are written (each
+remembers the last event folded into it and the phase changes it owes the feed), then the phase
+changes are published (so the feed never carries a phase that did not land; a crash before this
+announces them when their events are redelivered: consumers de-duplicate by event id), and only
 then does the consumer commit the offsets.
 """
 
@@ -56,12 +58,12 @@ class ProjectionRecords(Protocol):
 
 
 class Announcements(Protocol):
-    async def publish(
-        self,
-        dead_letters: Sequence[DeadLetter],
-        phase_changes: Sequence[events_pb2.ExecutionPhaseChanged],
-    ) -> None:
-        """Returns once the broker acknowledged every message."""
+    """Each method returns once the broker acknowledged every message, and raises
+    ``faults.Unavailable`` when the broker cannot be reached."""
+
+    async def set_aside(self, dead_letters: Sequence[DeadLetter]) -> None: ...
+
+    async def announce(self, phase_changes: Sequence[events_pb2.ExecutionPhaseChanged]) -> None: ...
 
 
 class Projector:
@@ -84,12 +86,12 @@ class Projector:
                 envelope = events_pb2.EventEnvelope.FromString(record.value)
             except DecodeError as error:
                 dead_letters.append(
-                    _dead_letter(record, f"not an EventEnvelope: {error}", "undecodable")
+                    dead_letter(record, f"not an EventEnvelope: {error}", "undecodable")
                 )
                 continue
             if not envelope.WhichOneof("event"):
                 dead_letters.append(
-                    _dead_letter(record, "the envelope carries no event", "undecodable")
+                    dead_letter(record, "the envelope carries no event", "undecodable")
                 )
                 continue
             ready, dynamic = await self._offloader.prepare(envelope)
@@ -98,16 +100,19 @@ class Projector:
         working = await self._records.load(fold.wanted([p.envelope for p in prepared]))
         result = fold.fold(working, prepared)
         dead_letters += [
-            _dead_letter(delivered_at[rejection.position], rejection.reason, rejection.category)
+            dead_letter(delivered_at[rejection.position], rejection.reason, rejection.category)
             for rejection in result.rejections
         ]
-        await self._announcements.publish(dead_letters, result.phase_changes)
+        if dead_letters:
+            await self._announcements.set_aside(dead_letters)
         await self._records.write(result)
+        if result.phase_changes:
+            await self._announcements.announce(result.phase_changes)
         _count(result, dead_letters, accepted_at)
         return result
 
 
-def _dead_letter(record: Delivered, reason: str, category: str) -> DeadLetter:
+def dead_letter(record: Delivered, reason: str, category: str) -> DeadLetter:
     letter = events_pb2.DeadLetter(
         payload=record.value,
         reason=reason,
@@ -126,8 +131,12 @@ def _count(
     metrics.EVENTS_PROJECTED.labels("duplicate").inc(result.duplicates)
     metrics.EVENTS_PROJECTED.labels("redelivered").inc(result.redelivered)
     metrics.EVENTS_PROJECTED.labels("dead_lettered").inc(len(dead_letters))
-    for letter in dead_letters:
-        metrics.DEAD_LETTERS.labels(letter.category).inc()
+    count_dead_letters(dead_letters)
     now = time.time()
     for moment in accepted_at:
         metrics.ACCEPTED_TO_PROJECTED_SECONDS.observe(max(0.0, now - moment.timestamp()))
+
+
+def count_dead_letters(dead_letters: Sequence[DeadLetter]) -> None:
+    for letter in dead_letters:
+        metrics.DEAD_LETTERS.labels(letter.category).inc()

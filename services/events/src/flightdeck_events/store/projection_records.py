@@ -1,7 +1,9 @@
 """The projector's MongoDB side: loads what a batch touches in one query per collection and
 writes the folded records back in few bulk writes per collection: the records the batch created
-are inserted, the ones it loaded are updated by key, and an execution only if its phase is still
-the one loaded."""
+are inserted, the ones it loaded are updated by key only if they still hold the event position
+they were loaded with (and an execution the phase), so a projector that lost its partitions in a
+rebalance cannot overwrite a newer record. Each record also carries the phase changes it owes
+the feed (``Announcement``) until they are published."""
 
 from __future__ import annotations
 
@@ -12,12 +14,20 @@ from flyteidl.admin import execution_pb2
 from flyteidl.core import identifier_pb2
 from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError
+from pymongo.errors import (
+    BulkWriteError,
+    ConnectionFailure,
+    ExecutionTimeout,
+    WriteConcernError,
+    WTimeoutError,
+)
 
 from flightdeck_events.domain.workflow_events import ExecutionProgress
 from flightdeck_events.projection.fold import FoldResult
 from flightdeck_events.projection.working_set import (
+    Announcement,
     ExecutionEntry,
+    Loaded,
     NodeEntry,
     TaskEntry,
     Wanted,
@@ -26,10 +36,21 @@ from flightdeck_events.projection.working_set import (
 )
 from flightdeck_events.service.projector import ConcurrentChange
 from flightdeck_events.store.tracing import mongo_span
+from flightdeck_platform import faults
+from flightdeck_proto.gen.flightdeck.internal.v1 import events_pb2
 from flightdeck_records import executions, node_executions, task_executions
-from flightdeck_records.documents import ROW_CREATED_AT, EventPosition
+from flightdeck_records.documents import APPLIED, ROW_CREATED_AT, EventPosition
 
 _DUPLICATE_KEY = 11000
+ANNOUNCING = "announcing"
+"""The phase changes a record owes the feed: ``[{partition, offset, change}]``."""
+
+_TRANSIENT = (ConnectionFailure, ExecutionTimeout, WTimeoutError, WriteConcernError)
+"""MongoDB errors that say "not now" (network, no primary, timeouts) rather than "never"."""
+
+
+def _unavailable(error: BaseException) -> faults.Fault:
+    return faults.Unavailable(f"mongodb: {type(error).__name__}: {error}")
 
 
 class MongoProjectionRecords:
@@ -38,6 +59,7 @@ class MongoProjectionRecords:
         self._nodes = database[node_executions.COLLECTION]
         self._tasks = database[task_executions.COLLECTION]
 
+    @faults.translated(_TRANSIENT, _unavailable)
     async def load(self, wanted: Wanted) -> WorkingSet:
         working = WorkingSet()
         if wanted.executions:
@@ -49,21 +71,26 @@ class MongoProjectionRecords:
         if wanted.nodes:
             with mongo_span("find", node_executions.COLLECTION):
                 async for document in self._nodes.find({"_id": {"$in": sorted(wanted.nodes)}}):
+                    loaded = _loaded(document)
                     working.nodes[document["_id"]] = NodeEntry(
                         node_executions.node_record_of(document),
-                        EventPosition.of(document),
-                        stored=True,
+                        loaded.applied,
+                        loaded,
+                        loaded.announcing,
                     )
         if wanted.tasks:
             with mongo_span("find", task_executions.COLLECTION):
                 async for document in self._tasks.find({"_id": {"$in": sorted(wanted.tasks)}}):
+                    loaded = _loaded(document)
                     working.tasks[document["_id"]] = TaskEntry(
                         task_executions.task_record_of(document),
-                        EventPosition.of(document),
-                        stored=True,
+                        loaded.applied,
+                        loaded,
+                        loaded.announcing,
                     )
         return working
 
+    @faults.translated(_TRANSIENT, _unavailable)
     async def write(self, result: FoldResult) -> None:
         now = _now()
         if result.nodes:
@@ -72,8 +99,13 @@ class MongoProjectionRecords:
                 node_executions.COLLECTION,
                 [
                     (
-                        entry.stored,
-                        node_executions.node_document(entry.record, _applied(entry.applied), now),
+                        entry.loaded,
+                        {
+                            **node_executions.node_document(
+                                entry.record, _applied(entry.applied), now
+                            ),
+                            ANNOUNCING: _announcing_document(entry.announcing),
+                        },
                     )
                     for entry in result.nodes.values()
                 ],
@@ -85,8 +117,13 @@ class MongoProjectionRecords:
                 task_executions.COLLECTION,
                 [
                     (
-                        entry.stored,
-                        task_executions.task_document(entry.record, _applied(entry.applied), now),
+                        entry.loaded,
+                        {
+                            **task_executions.task_document(
+                                entry.record, _applied(entry.applied), now
+                            ),
+                            ANNOUNCING: _announcing_document(entry.announcing),
+                        },
                     )
                     for entry in result.tasks.values()
                 ],
@@ -99,7 +136,7 @@ class MongoProjectionRecords:
         self,
         collection: Any,
         name: str,
-        documents: list[tuple[bool, dict[str, Any]]],
+        documents: list[tuple[Loaded | None, dict[str, Any]]],
         now: datetime,
     ) -> None:
         """Inserts the documents the batch created and updates by key the ones it loaded, not
@@ -108,9 +145,9 @@ class MongoProjectionRecords:
         raises ConcurrentChange, so the batch is folded again from what is stored; what this
         write already did carries its events' positions, and the fold skips them then."""
         created = [
-            {**document, ROW_CREATED_AT: now} for stored, document in documents if not stored
+            {**document, ROW_CREATED_AT: now} for loaded, document in documents if loaded is None
         ]
-        loaded = [document for stored, document in documents if stored]
+        loaded = [(was, document) for was, document in documents if was is not None]
         if created:
             await self._insert(collection, name, created)
         if loaded:
@@ -129,20 +166,23 @@ class MongoProjectionRecords:
                     f"{len(taken)} {name} document(s) created meanwhile: {', '.join(taken[:5])}"
                 ) from error
 
-    async def _update(self, collection: Any, name: str, documents: list[dict[str, Any]]) -> None:
+    async def _update(
+        self, collection: Any, name: str, documents: list[tuple[Loaded, dict[str, Any]]]
+    ) -> None:
         writes = [
             UpdateOne(
-                {"_id": document["_id"]},
+                {"_id": document["_id"], **_still(loaded.applied)},
                 {"$set": {k: v for k, v in document.items() if k != "_id"}},
             )
-            for document in documents
+            for loaded, document in documents
         ]
         with mongo_span("bulk_write", name) as span:
             span.set_attribute("db.operation.batch.size", len(writes))
             outcome = await collection.bulk_write(writes, ordered=False)
         if outcome.matched_count != len(writes):
             raise ConcurrentChange(
-                f"{len(writes) - outcome.matched_count} {name} document(s) removed meanwhile"
+                f"{len(writes) - outcome.matched_count} {name} document(s) changed or removed "
+                "meanwhile"
             )
 
     async def _update_executions(self, entries: list[ExecutionEntry], now: datetime) -> None:
@@ -151,15 +191,19 @@ class MongoProjectionRecords:
                 {
                     **executions.by_key(entry.execution_id),
                     executions.PHASE: executions.Phase.Name(entry.loaded_phase),  # type: ignore[arg-type]
+                    **_still(entry.loaded.applied),
                 },
                 {
-                    "$set": executions.progress_fields(
-                        entry.progress.phase,
-                        entry.progress.closure,
-                        entry.progress.cluster,
-                        _applied(entry.applied),
-                        now,
-                    )
+                    "$set": {
+                        **executions.progress_fields(
+                            entry.progress.phase,
+                            entry.progress.closure,
+                            entry.progress.cluster,
+                            _applied(entry.applied),
+                            now,
+                        ),
+                        ANNOUNCING: _announcing_document(entry.announcing),
+                    }
                 },
             )
             for entry in entries
@@ -179,6 +223,7 @@ def execution_entry(document: dict[str, Any]) -> ExecutionEntry:
     if stored := document.get(executions.PROGRESS):
         progress.MergeFromString(stored)
     phase = executions.phase_of(document)
+    loaded = _loaded(document)
     return ExecutionEntry(
         execution_id=identifier_pb2.WorkflowExecutionIdentifier(
             project=execution.id.project, domain=execution.id.domain, name=execution.id.name
@@ -189,8 +234,38 @@ def execution_entry(document: dict[str, Any]) -> ExecutionEntry:
             cluster=execution.spec.metadata.system_metadata.execution_cluster,
             closure=progress,
         ),
-        applied=EventPosition.of(document),
+        applied=loaded.applied,
+        loaded=loaded,
+        announcing=loaded.announcing,
     )
+
+
+def _loaded(document: dict[str, Any]) -> Loaded:
+    return Loaded(
+        EventPosition.of(document),
+        tuple(
+            Announcement(
+                EventPosition(int(owed["partition"]), int(owed["offset"])),
+                events_pb2.ExecutionPhaseChanged.FromString(owed["change"]),
+            )
+            for owed in document.get(ANNOUNCING) or ()
+        ),
+    )
+
+
+def _announcing_document(announcing: tuple[Announcement, ...]) -> list[dict[str, Any]]:
+    return [
+        {**owed.position.as_document(), "change": owed.change.SerializeToString()}
+        for owed in announcing
+    ]
+
+
+def _still(applied: EventPosition | None) -> dict[str, Any]:
+    """The filter that fences a write: the document still holds the position it was loaded
+    with (a newer owner of the partition would have moved it forward)."""
+    if applied is None:
+        return {APPLIED: None}
+    return {f"{APPLIED}.partition": applied.partition, f"{APPLIED}.offset": applied.offset}
 
 
 def _duplicate_keys(error: BulkWriteError) -> list[str] | None:

@@ -1,0 +1,1 @@
+"""``flightdeck-events``: the operator's command line for the event pipeline."""

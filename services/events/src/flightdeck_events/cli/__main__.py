@@ -1,0 +1,5 @@
+import sys
+
+from flightdeck_events.cli.main import main
+
+sys.exit(main())
