@@ -9,7 +9,7 @@ from google.protobuf.duration_pb2 import Duration
 from google.protobuf.struct_pb2 import Struct
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from flightdeck_events.domain.task_events import apply_task_event
+from flightdeck_events.domain.task_events import MAX_REASONS, apply_task_event
 from flightdeck_platform import faults
 from flightdeck_records.task_executions import TaskRecord
 
@@ -178,6 +178,19 @@ def test_reasons_accumulate(events) -> None:
     record = apply_task_event(record, events.task(Phase.SUCCEEDED, 6, reasons=batch, reason="x"))
     assert _reasons(record)[2:] == [("a", events.at(4)), ("started", events.at(5))]
     assert record.task.closure.reason == "started"
+
+
+def test_an_attempt_keeps_only_its_latest_reasons(events) -> None:
+    record = events.run_task(events.task(Phase.RUNNING, 1, reason="r0"))
+    for version in range(1, MAX_REASONS + 50):
+        record = apply_task_event(
+            record,
+            events.task(Phase.RUNNING, 1 + version, phase_version=version, reason=f"r{version}"),
+        )
+
+    kept = [message for message, _ in _reasons(record)]
+    assert len(kept) == MAX_REASONS
+    assert kept[-1] == f"r{MAX_REASONS + 49}" and kept[0] == "r50"
 
 
 def test_creation_takes_every_reason_of_the_batch(events) -> None:

@@ -124,11 +124,24 @@ def _enter_phase(
         closures.record_result(closure, event)
 
 
+MAX_REASONS = 256
+"""Reasons an attempt keeps, the latest ones: a producer reporting a new reason every few seconds
+for days would otherwise grow the record without bound (the gateway bounds each reason)."""
+
+
 def _append_reasons(
     closure: task_execution_pb2.TaskExecutionClosure, event: event_pb2.TaskExecutionEvent
 ) -> None:
     """Every reason of ``reasons[]``; a single ``reason`` only when it is news, stamped with the
     event's time. ``reason`` holds the latest."""
+    _note_reasons(closure, event)
+    if len(closure.reasons) > MAX_REASONS:
+        del closure.reasons[: len(closure.reasons) - MAX_REASONS]
+
+
+def _note_reasons(
+    closure: task_execution_pb2.TaskExecutionClosure, event: event_pb2.TaskExecutionEvent
+) -> None:
     if event.reasons:
         closure.reasons.extend(
             task_execution_pb2.Reason(occurred_at=r.occurred_at, message=r.reason)
