@@ -18,6 +18,13 @@ def execution_data(project: str, domain: str, execution: str, item: str) -> str:
     return join_key(METADATA, project, domain, execution, item)
 
 
+def execution_launch_data(project: str, domain: str, execution: str, launch: str, item: str) -> str:
+    """What one CreateExecution call wrote before its record (``inputs``, ``user_inputs``,
+    ``workflow_closure``), under ``launch``, an id of that call: two calls racing for one name
+    each write their own, so the loser cannot clobber what the winner's record points to."""
+    return join_key(METADATA, project, domain, execution, f"launch-{launch}", item)
+
+
 def node_offloaded(project: str, domain: str, execution: str, node_id: str, item: str) -> str:
     """``item``: ``offloaded_inputs`` or ``offloaded_outputs``."""
     return join_key(METADATA, project, domain, execution, node_id, item)

@@ -44,7 +44,7 @@ from flightdeck_admin.service.task_executions import TaskExecutions
 from flightdeck_admin.service.tasks import Tasks
 from flightdeck_admin.service.versioned import VersionedListing
 from flightdeck_admin.service.workflows import Workflows
-from flightdeck_admin.settings import AdminSettings, ExecutorCommandsSettings
+from flightdeck_admin.settings import AdminSettings, ExecutorCommandsSettings, OutboxSettings
 from flightdeck_admin.store import attributes as attribute_store
 from flightdeck_admin.store import (
     description_entities,
@@ -195,12 +195,19 @@ def outbox_of(
     producer: object,
     blobs: ObjectStore,
     checkpoint: Checkpoint = no_checkpoint,
+    settings: OutboxSettings | None = None,
 ) -> Outbox:
+    settings = settings or OutboxSettings()
+    publisher = kafka.KafkaCommandPublisher(
+        producer,  # type: ignore[arg-type]
+        timeout=timedelta(seconds=settings.publish_timeout_seconds),
+    )
     return Outbox(
         executions.MongoExecutionStore.of(database),
-        kafka.KafkaCommandPublisher(producer),  # type: ignore[arg-type]
+        publisher,
         blobs,
         checkpoint=checkpoint,
+        max_attempts=settings.max_delivery_attempts,
     )
 
 
@@ -279,7 +286,9 @@ async def serve(settings: AdminSettings, checkpoint: Checkpoint = no_checkpoint)
     client = mongo.connect(settings.mongo, SERVICE_NAME)
     blobs = await open_store(settings.storage)
     producer = kafka.producer(settings.kafka)
-    deliveries = outbox_of(client[settings.mongo.database], producer, blobs, checkpoint)
+    deliveries = outbox_of(
+        client[settings.mongo.database], producer, blobs, checkpoint, settings.outbox
+    )
     relay = asyncio.create_task(
         deliveries.relay_forever(
             timedelta(seconds=settings.outbox.relay_interval_seconds),

@@ -4,6 +4,7 @@ from flyteidl.admin import matchable_resource_pb2
 from pydantic import BaseModel, Field
 from pydantic_settings import SettingsConfigDict
 
+from flightdeck_admin.domain.outbox import DEFAULT_DELIVERY_ATTEMPTS
 from flightdeck_platform.settings import (
     KafkaSettings,
     MongoSettings,
@@ -30,6 +31,19 @@ class OutboxSettings(BaseModel):
     )
     relay_grace_seconds: float = Field(
         5.0, description="Age before the relay takes over a message from its creating request."
+    )
+    max_delivery_attempts: int = Field(
+        DEFAULT_DELIVERY_ATTEMPTS,
+        ge=1,
+        description="Failed deliveries of one message (a command Kafka refuses, a blob the object "
+        "store refuses) before the relay parks it, kept in the execution's parked_messages with "
+        "its error, and moves on. Failures to reach Kafka or the object store are not counted.",
+    )
+    publish_timeout_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="Longest wait for Kafka to acknowledge a command; past it the delivery is "
+        "left to the relay, as when Kafka is unreachable.",
     )
 
 

@@ -71,3 +71,17 @@ async def test_not_ready_while_mongo_is_unreachable(host: ServiceHost) -> None:
             health_pb2.HealthCheckRequest(service="flyteadmin")
         )
     assert health.status == health_pb2.HealthCheckResponse.NOT_SERVING
+
+
+async def test_the_outbox_metrics_are_served(host: ServiceHost) -> None:
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{host.http_port}") as client:
+        response = await client.get("/metrics")
+    assert response.status_code == 200
+    for name in (
+        "flightdeck_admin_outbox_backlog_messages",
+        "flightdeck_admin_outbox_oldest_pending_age_seconds",
+        "flightdeck_admin_outbox_relay_failures_total",
+        "flightdeck_admin_outbox_parked_total",
+        "flightdeck_admin_outbox_delivered_total",
+    ):
+        assert f"# TYPE {name} " in response.text, name

@@ -118,6 +118,52 @@ class ExecutionStoreContract:
         (due,) = await store.pending(later + timedelta(seconds=1), 10)
         assert [m.kind for m in due.pending_messages] == [outbox.TERMINATION_REQUESTED]
 
+    async def test_a_failed_delivery_is_counted_on_the_message_once(self, store: Any) -> None:
+        await store.insert(_record("a"), NOW)
+        (seen,) = (await store.get(_id("a"))).pending_messages
+        failed = outbox.failed_delivery(seen, "MessageSizeTooLargeError: too big", 3, NOW)
+        assert await store.record_failure(_id("a"), seen, failed)
+        assert not await store.record_failure(_id("a"), seen, failed), "counted by another relay"
+        (due,) = await store.pending(NOW + timedelta(seconds=1), 10)
+        (owed,) = due.pending_messages
+        assert (owed.attempts, owed.last_error, owed.parked_at) == (1, failed.last_error, None)
+        assert owed.command == seen.command
+        assert not await store.record_failure(_id("absent"), seen, failed)
+
+    async def test_a_parked_message_is_kept_but_no_longer_owed(self, store: Any) -> None:
+        await store.insert(_record("a"), NOW)
+        abort = execution_pb2.AbortMetadata(cause="stop")
+        termination = outbox.termination_requested(_id("a"), abort, NOW)
+        assert await store.request_abort(_id("a"), abort, termination, NOW)
+        created, _ = (await store.get(_id("a"))).pending_messages
+        parked = outbox.failed_delivery(created, "refused", 1, NOW)
+        assert await store.record_failure(_id("a"), created, parked)
+        stored = await store.get(_id("a"))
+        assert stored.parked_messages == (parked,)
+        assert [m.kind for m in stored.pending_messages] == [outbox.TERMINATION_REQUESTED]
+        (due,) = await store.pending(NOW + timedelta(seconds=1), 10)
+        assert [m.kind for m in due.pending_messages] == [outbox.TERMINATION_REQUESTED]
+        await store.clear(_id("a"), termination.message_id)
+        assert await store.pending(NOW + timedelta(seconds=1), 10) == []
+        assert (await store.get(_id("a"))).parked_messages == (parked,)
+
+    async def test_backlog_counts_the_owed_messages_and_the_oldest(self, store: Any) -> None:
+        later = NOW + timedelta(seconds=10)
+        await store.insert(_record("a"), NOW)
+        await store.insert(_record("b"), NOW)
+        abort = execution_pb2.AbortMetadata(cause="stop")
+        assert await store.request_abort(
+            _id("b"), abort, outbox.termination_requested(_id("b"), abort, later), later
+        )
+        assert await store.backlog(later) == outbox.Backlog(3, NOW)
+        a_created = (await store.get(_id("a"))).pending_messages[0]
+        b_created = (await store.get(_id("b"))).pending_messages[0]
+        await store.clear(_id("a"), a_created.message_id)
+        parked = outbox.failed_delivery(b_created, "refused", 1, NOW)
+        assert await store.record_failure(_id("b"), b_created, parked)
+        assert await store.backlog(later) == outbox.Backlog(1, later)
+        assert (await store.backlog(later)).oldest_age_seconds(later + timedelta(seconds=5)) == 5
+
     async def test_abort_is_recorded_with_its_message_unless_terminal(self, store: Any) -> None:
         await store.insert(_record(), NOW)
         abort = execution_pb2.AbortMetadata(cause="stop")

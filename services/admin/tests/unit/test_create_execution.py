@@ -70,22 +70,24 @@ def _handed_spec(world: World) -> execution_pb2.ExecutionSpec:
     return command.created.spec
 
 
-async def test_create_offloads_merged_and_user_inputs_at_the_reference_layout(
+async def test_create_offloads_merged_and_user_inputs_under_the_calls_own_keys(
     world: World,
 ) -> None:
     execution_id = await world.use_case.create(world.request("run1", x=1))
     record = await world.executions.get(execution_id)
-    inputs_key = layout.execution_data("p", "development", "run1", "inputs")
-    assert record.inputs_uri == world.blobs.native_url(inputs_key)
+    inputs_key = world.blobs.key_of(record.inputs_uri)
+    user_key = world.blobs.key_of(record.user_inputs_uri)
+    launch_dir = inputs_key.rsplit("/", 1)[0]
+    assert launch_dir.startswith(layout.execution_data("p", "development", "run1", "launch-"))
+    assert (inputs_key, user_key) == (f"{launch_dir}/inputs", f"{launch_dir}/user_inputs")
     merged = await literals.read_literal_map(world.blobs, inputs_key)
     assert dict(merged.literals) == {"x": world.int_literal(1), "y": world.int_literal(7)}
-    user_key = layout.execution_data("p", "development", "run1", "user_inputs")
-    assert record.user_inputs_uri == world.blobs.native_url(user_key)
     assert dict((await literals.read_literal_map(world.blobs, user_key)).literals) == {
         "x": world.int_literal(1)
     }
     assert record.pending_messages == (), "delivered right after the write"
     assert [m.kind for m in world.publisher.published] == [EXECUTION_CREATED]
+    assert all(not m.blobs for m in world.publisher.published), "no data in the record"
 
 
 async def test_a_name_is_generated_when_none_is_given(world: World) -> None:

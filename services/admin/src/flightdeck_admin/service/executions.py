@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -136,12 +137,14 @@ class Executions:
         execution = executions_launch.new_execution(
             execution_id, spec, launch.workflow.id, now, notified
         )
-        details = self._launch_details(execution, launch, merged, user, recovery_source, matching)
+        details, user_inputs_uri = await self._write_launch_data(
+            execution, launch, merged, user, recovery_source, matching
+        )
         details = dataclasses.replace(details, spec=handed)
         record = ExecutionRecord(
             execution,
             details.inputs_uri,
-            self._blobs.native_url(self._key(execution_id, "user_inputs")),
+            user_inputs_uri,
             (outbox.execution_created(execution, details, now),),
         )
         await self._store.insert(record, now)
@@ -218,7 +221,7 @@ class Executions:
         )
         executions_launch.check_concurrency(spec.concurrency_policy, running)
 
-    def _launch_details(
+    async def _write_launch_data(
         self,
         execution: execution_pb2.Execution,
         launch: Launchable,
@@ -226,27 +229,38 @@ class Executions:
         user: literals_pb2.LiteralMap,
         recovery_source: ExecutionId | None,
         matching: LaunchAttributes,
-    ) -> outbox.Launch:
-        """The blobs the executor reads. Only the name's winner ever writes them (after its
-        insert, as part of delivering its message), so a loser cannot clobber its inputs."""
+    ) -> tuple[outbox.Launch, str]:
+        """Writes the objects the executor reads (inputs and the compiled closure can be many
+        megabytes: the execution's document only points at them, far from MongoDB's 16 MiB),
+        under keys of this call alone, so a racing call for the same name cannot clobber them.
+        Returns the launch and the user inputs' URI."""
         execution_id = execution.id
         stored = matching.task_resources
         resources = self._settings.platform_resources.overridden_by(
             stored.task_resource_attributes if stored else None
         )
         closure = with_platform_resources(launch.workflow.closure, resources)
-        keys = {item: self._key(execution_id, item) for item in _BLOBS}
-        blobs = (
-            outbox.Blob(keys["inputs"], merged.SerializeToString()),
-            outbox.Blob(keys["user_inputs"], user.SerializeToString()),
-            outbox.Blob(keys["workflow_closure"], closure.SerializeToString()),
+        call = uuid.uuid4().hex[:16]
+        keys = {
+            item: layout.execution_launch_data(
+                execution_id.project, execution_id.domain, execution_id.name, call, item
+            )
+            for item in _BLOBS
+        }
+        await _together(
+            self._blobs.write(keys["inputs"], merged.SerializeToString()),
+            self._blobs.write(keys["user_inputs"], user.SerializeToString()),
+            self._blobs.write(keys["workflow_closure"], closure.SerializeToString()),
         )
-        return outbox.Launch(
-            launch_entity=execution.spec.launch_plan,
-            inputs_uri=self._blobs.native_url(keys["inputs"]),
-            compiled_workflow_uri=self._blobs.native_url(keys["workflow_closure"]),
-            blobs=blobs,
-            recovery_source=recovery_source,
+        return (
+            outbox.Launch(
+                launch_entity=execution.spec.launch_plan,
+                inputs_uri=self._blobs.native_url(keys["inputs"]),
+                compiled_workflow_uri=self._blobs.native_url(keys["workflow_closure"]),
+                blobs=(),
+                recovery_source=recovery_source,
+            ),
+            self._blobs.native_url(keys["user_inputs"]),
         )
 
     async def _attribute(self, key: AttributeKey) -> MatchingAttributes | None:
@@ -254,12 +268,6 @@ class Executions:
             return (await self._attributes.effective(key)).attributes
         except EntityNotFound:
             return None
-
-    @staticmethod
-    def _key(execution_id: ExecutionId, item: str) -> str:
-        return layout.execution_data(
-            execution_id.project, execution_id.domain, execution_id.name, item
-        )
 
     async def get(self, execution_id: ExecutionId) -> execution_pb2.Execution:
         executions_launch.require_execution_id(execution_id)

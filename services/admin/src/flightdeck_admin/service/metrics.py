@@ -32,3 +32,9 @@ OUTBOX_DELIVERED = Counter(
     "or relay.",
     ["path"],
 )
+
+# Every series exists from the start, so an alert's rate() sees 0 rather than nothing.
+for _kind in ("transient", "permanent"):
+    OUTBOX_RELAY_FAILURES.labels(_kind)
+for _path in ("request", "relay"):
+    OUTBOX_DELIVERED.labels(_path)
