@@ -11,6 +11,7 @@ import pytest
 import redis.asyncio as aioredis
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import UnknownTopicOrPartitionError
 from aiokafka.structs import ConsumerRecord
 from pymongo import AsyncMongoClient
 from pymongo.errors import DuplicateKeyError
@@ -64,6 +65,30 @@ async def test_kafka_returns_the_produced_key_value_and_headers(kafka_bootstrap:
         await admin.close()
     assert (record.key, record.value) == (b"execution-1", b"payload")
     assert list(record.headers) == headers
+
+
+async def test_kafka_refuses_a_record_for_a_topic_nobody_created(kafka_bootstrap: str) -> None:
+    """Every topic is created by the service that owns it; a record for any other name fails
+    instead of landing on a topic the broker makes up (auto.create.topics.enable=false)."""
+    topic = _unique("it-never-created")
+    producer = AIOKafkaProducer(
+        bootstrap_servers=kafka_bootstrap, acks="all", request_timeout_ms=3000
+    )
+    await producer.start()
+    try:
+        with pytest.raises(UnknownTopicOrPartitionError):
+            await producer.send_and_wait(topic, b"for nobody")
+    finally:
+        await producer.stop()
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        if topic in existing:  # a broker that still auto-creates: leave it as it was
+            await admin.delete_topics([topic])
+    finally:
+        await admin.close()
+    assert topic not in existing
 
 
 async def test_ferretdb_enforces_a_unique_index(mongo_url: str) -> None:

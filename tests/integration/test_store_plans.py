@@ -586,7 +586,7 @@ def execution_shapes() -> list[QueryShape]:
         shape(
             only(cleared, executions.COLLECTION, "update_one"),
             "execution by key, guarded by its outbox as read",
-            "admin outbox relay (MongoExecutionStore.clear)",
+            "admin outbox relay (MongoExecutionStore.clear, record_failure)",
         ),
         # Written out as MongoProjectionRecords._update_executions builds it: a bulk write's
         # UpdateOne keeps its filter to itself, so the recorder cannot read it back.
@@ -710,6 +710,7 @@ def outbox_mark_shapes() -> list[QueryShape]:
         lambda db: _executions(db).clear(EXECUTION, message.message_id),
         found={executions.COLLECTION: {"pending_messages": [owed]}},
     )
+    backlog = sent(lambda db: _executions(db).backlog(BASE_TIME))
     return [
         shape(
             only(marked, "execution_outbox_marks", "update_one (upsert)"),
@@ -731,6 +732,16 @@ def outbox_mark_shapes() -> list[QueryShape]:
             only(cleared, "execution_outbox_marks", "delete_one"),
             "outbox mark by message id and age",
             "admin outbox relay (MongoExecutionStore._drop_mark)",
+        ),
+        shape(
+            only(backlog, "execution_outbox_marks", "count_documents"),
+            "outbox marks queued so far, counted",
+            "admin outbox relay, after each pass (MongoExecutionStore.backlog: backlog gauge)",
+        ),
+        shape(
+            only(backlog, "execution_outbox_marks", "find"),
+            "oldest outbox mark",
+            "admin outbox relay, after each pass (MongoExecutionStore.backlog: oldest age gauge)",
         ),
     ]
 

@@ -58,9 +58,7 @@ class TopicSpec:
 
     def new_topic(self) -> NewTopic:
         configs = {"min.insync.replicas": str(self.min_insync_replicas), **self.configs}
-        return NewTopic(
-            self.name, self.partitions, self.replication_factor, topic_configs=configs
-        )
+        return NewTopic(self.name, self.partitions, self.replication_factor, topic_configs=configs)
 
 
 async def provision(kafka: KafkaSettings, specs: Sequence[TopicSpec]) -> None:
@@ -92,7 +90,8 @@ async def require(kafka: KafkaSettings, names: Sequence[str]) -> None:
     finally:
         await admin.close()
     if missing:
-        raise TopicMissing(f"topics not created yet by their owner: {', '.join(missing)}")
+        owned = "its owner creates it" if len(missing) == 1 else "their owners create them"
+        raise TopicMissing(f"topic {', '.join(missing)} does not exist yet ({owned})")
 
 
 def _admin(kafka: KafkaSettings) -> AIOKafkaAdminClient:
@@ -107,7 +106,9 @@ async def _described(admin: AIOKafkaAdminClient) -> dict[str, dict[str, Any]]:
 
 def _warn_if_different(spec: TopicSpec, described: Mapping[str, Any]) -> None:
     partitions = described["partitions"]
-    replicas = len(partitions[0]["replicas"]) if partitions else 0
+    if not partitions:
+        return  # just created by another replica: its partitions are not known yet
+    replicas = len(partitions[0]["replicas"])
     if (len(partitions), replicas) != (spec.partitions, spec.replication_factor):
         _log.warning(
             "topic exists with another layout; left as it is",

@@ -45,8 +45,10 @@ class ScriptedPublisher:
     def __init__(self) -> None:
         self.published: list[str] = []
         self.failing: dict[str, Exception] = {}
+        self.calls = 0
 
     async def publish(self, execution_id, message: OutboxMessage) -> None:  # type: ignore[no-untyped-def]
+        self.calls += 1
         if execution_id.name in self.failing:
             raise self.failing[execution_id.name]
         self.published.append(f"{execution_id.name}:{message.kind}")
@@ -176,3 +178,26 @@ async def test_the_gauges_report_the_backlog_and_its_oldest_age(
     await relay.relay_once(NO_GRACE)
     assert _sample("flightdeck_admin_outbox_backlog_messages") == 0
     assert _sample("flightdeck_admin_outbox_oldest_pending_age_seconds") == 0
+
+
+async def test_while_the_broker_is_away_requests_leave_their_messages_to_the_relay_at_once(
+    store: InMemoryExecutionStore, publisher: ScriptedPublisher, relay: Outbox
+) -> None:
+    publisher.failing = {name: faults.Unavailable("broker down") for name in ("a", "b")}
+    for name in ("a", "b"):
+        record = _record(name)
+        await store.insert(record, QUEUED)
+        await relay.try_deliver(_id(name), record.pending_messages)
+    assert publisher.calls == 1, "the second request did not wait on the broker"
+
+    publisher.failing = {}
+    skipped = _record("c")
+    await store.insert(skipped, QUEUED)
+    await relay.try_deliver(_id("c"), skipped.pending_messages)
+    assert (publisher.published, publisher.calls) == ([], 1), "left to the relay"
+
+    assert await relay.relay_once(NO_GRACE) == 3
+    inline = _record("d")
+    await store.insert(inline, QUEUED)
+    await relay.try_deliver(_id("d"), inline.pending_messages)
+    assert publisher.published[-1] == "d:ExecutionCreated", "back inline once delivered"

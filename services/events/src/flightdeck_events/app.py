@@ -24,8 +24,8 @@ from flightdeck_events.store.projection_records import MongoProjectionRecords
 from flightdeck_events.topics import EventTopics
 from flightdeck_platform.entrypoint import run_service
 from flightdeck_platform.host import ServiceHost
-from flightdeck_platform.kafka_topics import provision
 from flightdeck_platform.kafka_offsets import watch_consumer_lag
+from flightdeck_platform.kafka_topics import provision
 from flightdeck_storage import ObjectStore, open_store
 
 SERVICE_NAME = "flightdeck-events-projector"

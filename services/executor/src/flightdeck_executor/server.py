@@ -14,7 +14,6 @@ from flightdeck_executor.api.logs import log_routes
 from flightdeck_executor.clients import control_plane
 from flightdeck_executor.consumers import commands
 from flightdeck_executor.messaging.ownership import Ownership
-from flightdeck_executor.messaging.topics import require_topic
 from flightdeck_executor.processes.local import LocalProcesses
 from flightdeck_executor.service.commands import CommandIntake
 from flightdeck_executor.service.rounds import Engine, EngineConfig
@@ -25,6 +24,7 @@ from flightdeck_executor.store import runs as run_store
 from flightdeck_platform.entrypoint import run_service
 from flightdeck_platform.host import ServiceHost
 from flightdeck_platform.kafka_offsets import watch_consumer_lag
+from flightdeck_platform.kafka_topics import require
 from flightdeck_platform.poison import RetryBudget
 from flightdeck_records import topics
 from flightdeck_storage import ObjectNotFound, ObjectStore, StorageConfig, join_key, open_store
@@ -120,7 +120,7 @@ async def serve(settings: ExecutorSettings) -> None:
     async def start_consuming() -> None:
         await run_store.ping(client)
         await store.ensure_indexes()
-        await require_topic(settings.kafka, topic)
+        await require(settings.kafka, [topic])  # admin creates it
         await broker.start()
 
     host = ServiceHost(

@@ -14,12 +14,12 @@ from faststream.kafka import KafkaBroker
 from flightdeck_platform.entrypoint import run_service
 from flightdeck_platform.host import Connect, ServiceHost
 from flightdeck_platform.kafka_offsets import watch_consumer_lag
+from flightdeck_platform.kafka_topics import require
 from flightdeck_platform.readiness import Probe
 from flightdeck_proto import services
 from flightdeck_records import topics
 from flightdeck_signals.api.signals import SignalsApi
 from flightdeck_signals.consumers import phase_changes
-from flightdeck_signals.messaging import kafka
 from flightdeck_signals.service.ports import SignalStore
 from flightdeck_signals.service.retention import Retention
 from flightdeck_signals.service.signals import Signals
@@ -70,7 +70,7 @@ class PhaseFeed:
 
     async def start(self) -> None:
         """Once the feed's topic exists; raises TopicMissing before."""
-        await kafka.require_topic(self._settings.kafka, self.topic)
+        await require(self._settings.kafka, [self.topic])
         if self._starting is None:
             self._starting = asyncio.ensure_future(self.broker.start())
         await asyncio.shield(self._starting)

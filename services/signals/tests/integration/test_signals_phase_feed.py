@@ -19,11 +19,11 @@ from redis.asyncio import Redis
 
 from flightdeck_platform import readiness
 from flightdeck_platform.host import ServiceHost
+from flightdeck_platform.kafka_topics import TopicMissing
 from flightdeck_platform.settings import KafkaSettings, RedisSettings, ServerSettings
 from flightdeck_proto.gen.flightdeck.internal.v1 import events_pb2
 from flightdeck_records import topics
 from flightdeck_signals.domain.errors import StoreUnavailable
-from flightdeck_signals.messaging.kafka import TopicMissing
 from flightdeck_signals.server import PhaseFeed, wired
 from flightdeck_signals.service.retention import Retention
 from flightdeck_signals.settings import (

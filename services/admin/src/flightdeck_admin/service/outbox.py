@@ -82,6 +82,10 @@ class Outbox:
         self._checkpoint = checkpoint
         self._clock = clock
         self._max_attempts = max_attempts
+        self._unreachable = False
+        """Kafka or the object store was unreachable at the last delivery: requests then leave
+        their messages to the relay at once instead of each waiting out the publish timeout;
+        the relay's next successful delivery lifts it."""
 
     async def deliver(self, execution_id: ExecutionId, messages: Sequence[OutboxMessage]) -> None:
         for message in messages:
@@ -93,6 +97,8 @@ class Outbox:
     ) -> None:
         """Right after the durable write: a failure leaves the messages to the relay, since
         the caller's request has already succeeded."""
+        if self._unreachable:
+            return
         try:
             await self.deliver(execution_id, messages)
         except Exception:
@@ -146,9 +152,14 @@ class Outbox:
         return len(record.pending_messages)
 
     async def _send(self, execution_id: ExecutionId, message: OutboxMessage) -> None:
-        for blob in message.blobs:
-            await self._blobs.write(blob.key, blob.data)
-        await self._publisher.publish(execution_id, message)
+        try:
+            for blob in message.blobs:
+                await self._blobs.write(blob.key, blob.data)
+            await self._publisher.publish(execution_id, message)
+        except faults.Unavailable:
+            self._unreachable = True
+            raise
+        self._unreachable = False
         self._checkpoint("after_publish")
 
     async def _cleared(self, execution_id: ExecutionId, message: OutboxMessage, path: str) -> None:

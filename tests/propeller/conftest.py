@@ -1,0 +1,58 @@
+"""Fixtures of the propeller tests: Kubernetes' own kube-apiserver v1.34.2 (on etcd v3.6.4) and
+flytepropeller v1.16.8 on loopback, built from the Go module proxy and started by
+deploy/local/kube/cluster.py. Propeller reports to flightdeck's edge and keeps its data in the
+local stack's S3 store (SeaweedFS, which `make test` starts).
+
+``kube_cluster`` (session) is a ``KubeCluster``:
+  - ``apiserver_url``, ``ca_file``, ``admin_kubeconfig`` (system:masters), ``admin_token``
+  - ``kube``: a small REST client as admin (``apply``, ``apply_manifest``, ``delete``,
+    ``checked(method, path, body)``, ``ensure_service_account``)
+  - ``service_account_token(ns, name, ensure=False)`` and
+    ``service_account_kubeconfig(ns, name, ensure=False)``: act as a ServiceAccount, RBAC applied
+  - ``propeller_log`` (path), ``propeller_log_lines()`` (its JSON lines), ``propeller_options``
+  - ``check_alive()``: raises with the log's tail when a process died
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+BUILD_AND_START_TIMEOUT_SECONDS = 3600
+"""The first test that needs the cluster may build it: about half an hour cold on two cores."""
+
+
+def _load_cluster_module() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "kube_cluster", REPO / "deploy" / "local" / "kube" / "cluster.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+cluster_module = _load_cluster_module()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The test that first sets the cluster up pays for a cold build: give it the time."""
+    for item in items:
+        if "kube_cluster" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.timeout(BUILD_AND_START_TIMEOUT_SECONDS))
+            return
+
+
+@pytest.fixture(scope="session")
+def kube_cluster() -> Iterator[Any]:
+    """etcd + kube-apiserver + flytepropeller, started once for the session, stopped after."""
+    with cluster_module.running() as cluster:
+        yield cluster
