@@ -31,7 +31,7 @@ from flightdeck_records.node_executions import node_key
 from flightdeck_records.task_executions import task_key
 from flightdeck_storage import open_store
 
-from .conftest import running_pipeline, wait_ready
+from .conftest import Pipeline, running_pipeline, wait_ready
 
 pytestmark = pytest.mark.integration
 
@@ -69,6 +69,22 @@ class StallingRecords:
             await self._records.write(result)
         finally:
             self.late_write_done.set()
+
+
+@pytest.fixture
+async def one_partition(
+    kafka_bootstrap: str, mongo_url: str, redis_url: str, tmp_path: Path
+) -> AsyncIterator[Pipeline]:
+    """The gateway on a one-partition pipeline; the test runs its projectors itself."""
+    async with running_pipeline(
+        kafka_bootstrap,
+        mongo_url,
+        redis_url,
+        tmp_path / "storage",
+        partitions=1,
+        projector_in_process=False,
+    ) as pipeline:
+        yield pipeline
 
 
 def _name() -> str:
@@ -125,56 +141,49 @@ def _last_phases(stream) -> dict[str, str]:  # type: ignore[no-untyped-def]
 
 
 async def test_a_projector_evicted_mid_batch_cannot_overwrite_the_new_owners_records(
-    kafka_bootstrap: str, mongo_url: str, redis_url: str, tmp_path: Path, propeller
+    one_partition, mongo_url: str, propeller
 ) -> None:  # type: ignore[no-untyped-def]
-    async with running_pipeline(
-        kafka_bootstrap,
-        mongo_url,
-        redis_url,
-        tmp_path / "storage",
-        partitions=1,
-        projector_in_process=False,
-    ) as pipeline:
-        settings = pipeline.projector_settings.model_copy(
-            update={"max_poll_interval_ms": POLL_INTERVAL_MS}
-        )
-        client: AsyncMongoClient = AsyncMongoClient(mongo_url, tz_aware=True)
-        stalling = StallingRecords(MongoProjectionRecords(client[settings.mongo.database]))
-        execution_id = await pipeline.seed_execution(_name())
-        stream = list(propeller.ExecutionStream(execution_id))
-        try:
-            async with _projector(settings, stalling):
-                # Up to the first node's QUEUED: the node record exists.
-                for request in stream[:3]:
+    pipeline = one_partition
+    settings = pipeline.projector_settings.model_copy(
+        update={"max_poll_interval_ms": POLL_INTERVAL_MS}
+    )
+    client: AsyncMongoClient = AsyncMongoClient(mongo_url, tz_aware=True)
+    stalling = StallingRecords(MongoProjectionRecords(client[settings.mongo.database]))
+    execution_id = await pipeline.seed_execution(_name())
+    stream = list(propeller.ExecutionStream(execution_id))
+    try:
+        async with _projector(settings, stalling):
+            # Up to the first node's QUEUED: the node record exists.
+            for request in stream[:3]:
+                await propeller.emit_until_taken(pipeline.stub, request)
+
+            async def node_stored() -> bool:
+                return bool(await _stored_phases(pipeline, execution_id))
+
+            await pipeline.wait_for(node_stored, seconds=60)
+            stalling.arm()
+            await propeller.emit_until_taken(pipeline.stub, stream[3])  # node RUNNING
+            await asyncio.wait_for(stalling.stalled.wait(), 60)
+
+            async with _projector(settings):
+                for request in stream[4:]:
                     await propeller.emit_until_taken(pipeline.stub, request)
 
-                async def node_stored() -> bool:
-                    return bool(await _stored_phases(pipeline, execution_id))
+                async def succeeded() -> bool:
+                    document = await pipeline.database[executions.COLLECTION].find_one(
+                        executions.identity(execution_id)
+                    )
+                    return bool(document and document[executions.PHASE] == "SUCCEEDED")
 
-                await pipeline.wait_for(node_stored, seconds=60)
-                stalling.arm()
-                await propeller.emit_until_taken(pipeline.stub, stream[3])  # node RUNNING
-                await asyncio.wait_for(stalling.stalled.wait(), 60)
+                await pipeline.wait_for(succeeded, seconds=120)
+                settled = await _stored_phases(pipeline, execution_id)
 
-                async with _projector(settings):
-                    for request in stream[4:]:
-                        await propeller.emit_until_taken(pipeline.stub, request)
+                stalling.release.set()
+                await asyncio.wait_for(stalling.late_write_done.wait(), 60)
 
-                    async def succeeded() -> bool:
-                        document = await pipeline.database[executions.COLLECTION].find_one(
-                            executions.identity(execution_id)
-                        )
-                        return bool(document and document[executions.PHASE] == "SUCCEEDED")
-
-                    await pipeline.wait_for(succeeded, seconds=120)
-                    settled = await _stored_phases(pipeline, execution_id)
-
-                    stalling.release.set()
-                    await asyncio.wait_for(stalling.late_write_done.wait(), 60)
-
-                    after = await _stored_phases(pipeline, execution_id)
-        finally:
-            await client.close()
+                after = await _stored_phases(pipeline, execution_id)
+    finally:
+        await client.close()
 
     assert after == settled, "the evicted projector's late write changed records"
     assert after == _last_phases(stream)
@@ -255,40 +264,33 @@ class RefusingWrites:
 
 
 async def test_a_phase_change_is_announced_only_once_its_record_is_written(
-    kafka_bootstrap: str, mongo_url: str, redis_url: str, tmp_path: Path, propeller
+    one_partition, mongo_url: str, propeller
 ) -> None:  # type: ignore[no-untyped-def]
-    async with running_pipeline(
-        kafka_bootstrap,
-        mongo_url,
-        redis_url,
-        tmp_path / "storage",
-        partitions=1,
-        projector_in_process=False,
-    ) as pipeline:
-        client: AsyncMongoClient = AsyncMongoClient(mongo_url, tz_aware=True)
-        refusing = RefusingWrites(
-            MongoProjectionRecords(client[pipeline.projector_settings.mongo.database])
-        )
-        execution_id = await pipeline.seed_execution(_name())
-        queued = next(iter(propeller.ExecutionStream(execution_id)))
-        try:
-            async with _projector(pipeline.projector_settings, refusing):
-                await propeller.emit_until_taken(pipeline.stub, queued)
-                await asyncio.wait_for(refusing.refused.wait(), 60)
-                while_refused = await pipeline.read_topic(topics.EXECUTION_PHASES, seconds=2)
+    pipeline = one_partition
+    client: AsyncMongoClient = AsyncMongoClient(mongo_url, tz_aware=True)
+    refusing = RefusingWrites(
+        MongoProjectionRecords(client[pipeline.projector_settings.mongo.database])
+    )
+    execution_id = await pipeline.seed_execution(_name())
+    queued = next(iter(propeller.ExecutionStream(execution_id)))
+    try:
+        async with _projector(pipeline.projector_settings, refusing):
+            await propeller.emit_until_taken(pipeline.stub, queued)
+            await asyncio.wait_for(refusing.refused.wait(), 60)
+            while_refused = await pipeline.read_topic(topics.EXECUTION_PHASES, seconds=2)
 
-                refusing.recover()
+            refusing.recover()
 
-                async def queued_stored() -> bool:
-                    document = await pipeline.database[executions.COLLECTION].find_one(
-                        executions.identity(execution_id)
-                    )
-                    return bool(document and document[executions.PHASE] == "QUEUED")
+            async def queued_stored() -> bool:
+                document = await pipeline.database[executions.COLLECTION].find_one(
+                    executions.identity(execution_id)
+                )
+                return bool(document and document[executions.PHASE] == "QUEUED")
 
-                await pipeline.wait_for(queued_stored, seconds=60)
-                written = await pipeline.read_topic(topics.EXECUTION_PHASES)
-        finally:
-            await client.close()
+            await pipeline.wait_for(queued_stored, seconds=60)
+            written = await pipeline.read_topic(topics.EXECUTION_PHASES)
+    finally:
+        await client.close()
 
     assert while_refused == {pipeline.prefix + topics.EXECUTION_PHASES: []}
     changes = [
