@@ -10,6 +10,7 @@ local stack's S3 store (SeaweedFS, which `make test` starts).
   - ``service_account_token(ns, name, ensure=False)`` and
     ``service_account_kubeconfig(ns, name, ensure=False)``: act as a ServiceAccount, RBAC applied
   - ``propeller_log`` (path), ``propeller_log_lines()`` (its JSON lines), ``propeller_options``
+  - ``read_object("s3://...")``: an object propeller wrote, read from its S3 store
   - ``check_alive()``: raises with the log's tail when a process died
 """
 
@@ -52,7 +53,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def kube_cluster() -> Iterator[Any]:
+def propeller_options() -> Any:
+    """What propeller is pointed at (``PropellerOptions``: admin endpoint = the edge's gRPC
+    port, S3 endpoint and keys = the s3 component's, bucket ``flightdeck``, cluster id
+    ``propeller``). Override this fixture in a test directory to point it elsewhere."""
+    return cluster_module.PropellerOptions()
+
+
+@pytest.fixture(scope="session")
+def kube_cluster(propeller_options: Any) -> Iterator[Any]:
     """etcd + kube-apiserver + flytepropeller, started once for the session, stopped after."""
-    with cluster_module.running() as cluster:
+    with cluster_module.running(options=propeller_options) as cluster:
         yield cluster

@@ -75,12 +75,14 @@ def _id(kind: int, project: str, name: str) -> identifier_pb2.Identifier:
 
 
 STRING = types_pb2.LiteralType(simple=types_pb2.STRING)
+RUNTIME = tasks_pb2.RuntimeMetadata(
+    type=tasks_pb2.RuntimeMetadata.FLYTE_SDK, version="1.16.31", flavor="python"
+)
 
 
-def _interface() -> interface_pb2.TypedInterface:
-    return interface_pb2.TypedInterface(
-        inputs=interface_pb2.VariableMap(variables={"x": interface_pb2.Variable(type=STRING)}),
-        outputs=interface_pb2.VariableMap(variables={"o0": interface_pb2.Variable(type=STRING)}),
+def _strings(*names: str) -> interface_pb2.VariableMap:
+    return interface_pb2.VariableMap(
+        variables={name: interface_pb2.Variable(type=STRING) for name in names}
     )
 
 
@@ -93,10 +95,36 @@ def _promise(node_id: str, var: str, bound_to: str) -> literals_pb2.Binding:
     )
 
 
-def register_echo_workflow(
-    admin: admin_pb2_grpc.AdminServiceStub, project: str
-) -> tuple[tasks_pb2.TaskTemplate, identifier_pb2.Identifier]:
-    """A project assigned to POOL holding echo task -> workflow -> launch plan."""
+def echo_task(project: str) -> tasks_pb2.TaskTemplate:
+    """propeller's echo plugin: its outputs are its inputs, no pod."""
+    return tasks_pb2.TaskTemplate(
+        id=_id(identifier_pb2.TASK, project, "smoke.echo"),
+        type="echo",
+        metadata=tasks_pb2.TaskMetadata(runtime=RUNTIME),
+        interface=interface_pb2.TypedInterface(inputs=_strings("x"), outputs=_strings("o0")),
+    )
+
+
+def container_task(project: str) -> tasks_pb2.TaskTemplate:
+    """A python-task (the container plugin: one pod) with an input and no outputs."""
+    return tasks_pb2.TaskTemplate(
+        id=_id(identifier_pb2.TASK, project, "smoke.container"),
+        type="python-task",
+        metadata=tasks_pb2.TaskMetadata(runtime=RUNTIME),
+        interface=interface_pb2.TypedInterface(inputs=_strings("x"), outputs=_strings()),
+        container=tasks_pb2.Container(
+            image="flightdeck.test/none:v1",
+            args=["run", "--inputs", "{{.input}}", "--output-prefix", "{{.outputPrefix}}"],
+        ),
+    )
+
+
+def register_one_task_workflow(
+    admin: admin_pb2_grpc.AdminServiceStub, task: tasks_pb2.TaskTemplate
+) -> identifier_pb2.Identifier:
+    """Registers ``task`` and start-node -> n0 (the task) -> end-node with the task's interface,
+    and its launch plan, in a new project assigned to POOL; returns the launch plan's id."""
+    project = task.id.project
     admin.RegisterProject(
         project_pb2.ProjectRegisterRequest(project=project_pb2.Project(id=project, name=project))
     )
@@ -113,65 +141,55 @@ def register_echo_workflow(
             )
         )
     )
-    task_id = _id(identifier_pb2.TASK, project, "smoke.echo")
-    task = tasks_pb2.TaskTemplate(
-        id=task_id,
-        type="echo",
-        metadata=tasks_pb2.TaskMetadata(
-            runtime=tasks_pb2.RuntimeMetadata(
-                type=tasks_pb2.RuntimeMetadata.FLYTE_SDK, version="1.16.31", flavor="python"
-            )
-        ),
-        interface=_interface(),
-    )
-    admin.CreateTask(task_pb2.TaskCreateRequest(id=task_id, spec=task_pb2.TaskSpec(template=task)))
-    workflow_id = _id(identifier_pb2.WORKFLOW, project, "smoke.echo_wf")
+    admin.CreateTask(task_pb2.TaskCreateRequest(id=task.id, spec=task_pb2.TaskSpec(template=task)))
+    workflow_id = _id(identifier_pb2.WORKFLOW, project, f"{task.id.name}_wf")
+    interface = task.interface
     workflow = core_workflow_pb2.WorkflowTemplate(
         id=workflow_id,
-        interface=_interface(),
+        interface=interface,
         nodes=[
             core_workflow_pb2.Node(
                 id="n0",
-                metadata=core_workflow_pb2.NodeMetadata(name="echo"),
-                inputs=[_promise("start-node", "x", "x")],
-                task_node=core_workflow_pb2.TaskNode(reference_id=task_id),
+                metadata=core_workflow_pb2.NodeMetadata(name=task.id.name),
+                inputs=[_promise("start-node", v, v) for v in interface.inputs.variables],
+                task_node=core_workflow_pb2.TaskNode(reference_id=task.id),
             )
         ],
-        outputs=[_promise("n0", "o0", "o0")],
+        outputs=[_promise("n0", v, v) for v in interface.outputs.variables],
     )
     admin.CreateWorkflow(
         workflow_pb2.WorkflowCreateRequest(
             id=workflow_id, spec=workflow_pb2.WorkflowSpec(template=workflow)
         )
     )
-    launch_plan_id = _id(identifier_pb2.LAUNCH_PLAN, project, "smoke.echo_wf")
+    launch_plan_id = _id(identifier_pb2.LAUNCH_PLAN, project, workflow_id.name)
+    parameters = {
+        name: interface_pb2.Parameter(var=var, required=True)
+        for name, var in interface.inputs.variables.items()
+    }
     admin.CreateLaunchPlan(
         launch_plan_pb2.LaunchPlanCreateRequest(
             id=launch_plan_id,
             spec=launch_plan_pb2.LaunchPlanSpec(
                 workflow_id=workflow_id,
-                default_inputs=interface_pb2.ParameterMap(
-                    parameters={
-                        "x": interface_pb2.Parameter(
-                            var=interface_pb2.Variable(type=STRING), required=True
-                        )
-                    }
-                ),
+                default_inputs=interface_pb2.ParameterMap(parameters=parameters),
             ),
         )
     )
-    return task, launch_plan_id
+    return launch_plan_id
 
 
-def echo_flyteworkflow(
+def one_task_flyteworkflow(
     execution: identifier_pb2.WorkflowExecutionIdentifier,
     task: tasks_pb2.TaskTemplate,
     inputs: literals_pb2.LiteralMap,
     bucket: str,
 ) -> dict[str, Any]:
-    """The FlyteWorkflow of start-node -> n0 (echo) -> end-node, with propeller's field names."""
+    """The FlyteWorkflow of start-node -> n0 (task) -> end-node, with propeller's field names."""
     namespace = f"{execution.project}-{execution.domain}"
     accepted = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    interface = task.interface
+    outputs = [as_json(_promise("n0", v, v)) for v in interface.outputs.variables]
     return {
         "apiVersion": "flyte.lyft.com/v1alpha1",
         "kind": "FlyteWorkflow",
@@ -182,32 +200,30 @@ def echo_flyteworkflow(
                 "execution-id": execution.name,
                 "project": execution.project,
                 "domain": execution.domain,
-                "workflow-name": "smoke-echo-wf",
+                "workflow-name": "smoke-one-task-wf",
             },
         },
         "spec": {
-            "id": f"{execution.project}:{execution.domain}:smoke.echo_wf",
+            "id": f"{execution.project}:{execution.domain}:{task.id.name}_wf",
             "nodes": {
                 "start-node": {"id": "start-node", "kind": "start"},
                 "n0": {
                     "id": "n0",
-                    "name": "echo",
+                    "name": task.id.name,
                     "kind": "task",
-                    "task": "t-echo",
-                    "inputBindings": [as_json(_promise("start-node", "x", "x"))],
+                    "task": "t0",
+                    "inputBindings": [
+                        as_json(_promise("start-node", v, v)) for v in interface.inputs.variables
+                    ],
                 },
-                "end-node": {
-                    "id": "end-node",
-                    "kind": "end",
-                    "inputBindings": [as_json(_promise("n0", "o0", "o0"))],
-                },
+                "end-node": {"id": "end-node", "kind": "end", "inputBindings": outputs},
             },
             "edges": {
                 "downstream": {"start-node": ["n0"], "n0": ["end-node"]},
                 "upstream": {"n0": ["start-node"], "end-node": ["n0"]},
             },
-            "outputs": as_json(_interface().outputs),
-            "outputBindings": [as_json(_promise("n0", "o0", "o0"))],
+            "outputs": as_json(interface.outputs),
+            "outputBindings": outputs,
         },
         "inputs": as_json(inputs),
         "executionId": {
@@ -215,7 +231,7 @@ def echo_flyteworkflow(
             "domain": execution.domain,
             "name": execution.name,
         },
-        "tasks": {"t-echo": as_json(task)},
+        "tasks": {"t0": as_json(task)},
         "node-defaults": {},
         "rawOutputDataConfig": {"output_location_prefix": f"s3://{bucket}/raw"},
         "executionConfig": {"MaxParallelism": 25},
@@ -223,43 +239,72 @@ def echo_flyteworkflow(
     }
 
 
-def test_propeller_runs_an_echo_workflow_and_reports_it_to_flightdeck(
-    kube_cluster: Any, admin: admin_pb2_grpc.AdminServiceStub
-) -> None:
-    project = f"propeller-smoke-{uuid.uuid4().hex[:8]}"
-    task, launch_plan_id = register_echo_workflow(admin, project)
-    inputs = literals_pb2.LiteralMap(
+def hello(text: str) -> literals_pb2.LiteralMap:
+    return literals_pb2.LiteralMap(
         literals={
             "x": literals_pb2.Literal(
-                scalar=literals_pb2.Scalar(
-                    primitive=literals_pb2.Primitive(string_value="hello propeller")
-                )
+                scalar=literals_pb2.Scalar(primitive=literals_pb2.Primitive(string_value=text))
             )
         }
     )
+
+
+def hand_off(
+    kube_cluster: Any,
+    admin: admin_pb2_grpc.AdminServiceStub,
+    task: tasks_pb2.TaskTemplate,
+    inputs: literals_pb2.LiteralMap,
+) -> tuple[identifier_pb2.WorkflowExecutionIdentifier, str]:
+    """Creates the execution in flightdeck and its FlyteWorkflow in the cluster, as the
+    hand-off does; returns the execution id and the FlyteWorkflow's API path."""
+    launch_plan_id = register_one_task_workflow(admin, task)
     created = admin.CreateExecution(
         execution_pb2.ExecutionCreateRequest(
-            project=project,
+            project=task.id.project,
             domain=DOMAIN,
             spec=execution_pb2.ExecutionSpec(launch_plan=launch_plan_id),
             inputs=inputs,
         )
     )
     execution = created.id
-    kube = kube_cluster.kube
-    kube.apply(
-        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": f"{project}-{DOMAIN}"}}
+    # The namespace and the `default` account its pods run as (no controller-manager here).
+    kube_cluster.kube.ensure_service_account(f"{execution.project}-{DOMAIN}", "default")
+    workflow = one_task_flyteworkflow(
+        execution, task, inputs, kube_cluster.propeller_options.bucket
     )
-    workflow = echo_flyteworkflow(execution, task, inputs, kube_cluster.propeller_options.bucket)
-    kube.apply(workflow)
-    path = kube.path(workflow)
+    kube_cluster.kube.apply(workflow)
+    return execution, kube_cluster.kube.path(workflow)
 
-    def propeller_done() -> dict[str, Any] | None:
-        kube_cluster.check_alive()
-        status = kube.checked("GET", path).get("status", {})
-        return status if status.get("phase") == 3 else None  # WorkflowPhaseSuccess
 
-    status = wait_for(propeller_done, 120, "propeller to finish the FlyteWorkflow")
+def workflow_phase(kube_cluster: Any, path: str, phase: int) -> dict[str, Any] | None:
+    """The FlyteWorkflow's status once it reached ``phase`` (3 = Success)."""
+    kube_cluster.check_alive()
+    status: dict[str, Any] = kube_cluster.kube.checked("GET", path).get("status", {})
+    return status if status.get("phase") == phase else None
+
+
+def rejected_events(kube_cluster: Any, execution_name: str) -> list[dict[str, Any]]:
+    """Propeller logs an event flightdeck refused as a warning or error naming the event; only
+    AlreadyExists (a repeated event) is harmless."""
+    return [
+        line
+        for line in kube_cluster.propeller_log_lines()
+        if line.get("json", {}).get("exec_id") == execution_name
+        and (line.get("level") == "error" or "event" in line.get("msg", "").lower())
+        and line.get("level") in ("error", "warning")
+        and "AlreadyExists" not in line.get("msg", "")
+    ]
+
+
+def test_propeller_runs_an_echo_workflow_and_reports_it_to_flightdeck(
+    kube_cluster: Any, admin: admin_pb2_grpc.AdminServiceStub
+) -> None:
+    task = echo_task(f"propeller-smoke-{uuid.uuid4().hex[:8]}")
+    execution, path = hand_off(kube_cluster, admin, task, hello("hello propeller"))
+
+    status = wait_for(
+        lambda: workflow_phase(kube_cluster, path, 3), 120, "propeller to finish the workflow"
+    )
     assert status["nodeStatus"]["n0"]["phase"] == 5  # NodePhaseSucceeded
     outputs = literals_pb2.LiteralMap.FromString(kube_cluster.read_object(status["outputRef"]))
     assert outputs.literals["o0"].scalar.primitive.string_value == "hello propeller"
@@ -270,8 +315,7 @@ def test_propeller_runs_an_echo_workflow_and_reports_it_to_flightdeck(
         60,
         "flightdeck to project propeller's SUCCEEDED",
     )
-    assert run.closure.phase == SUCCEEDED
-    print("CLOSURE", run.closure)
+    assert run.closure.outputs.uri == status["outputRef"]  # propeller's, in the shared store
     nodes = admin.ListNodeExecutions(
         node_execution_pb2.NodeExecutionListRequest(workflow_execution_id=execution, limit=100)
     ).node_executions
@@ -282,12 +326,50 @@ def test_propeller_runs_an_echo_workflow_and_reports_it_to_flightdeck(
     ).task_executions
     assert [t.closure.phase for t in tasks] == [core_execution_pb2.TaskExecution.SUCCEEDED]
     assert tasks[0].id.task_id.name == "smoke.echo"
+    assert not rejected_events(kube_cluster, execution.name)
 
-    rejected = [
-        line
-        for line in kube_cluster.propeller_log_lines()
-        if line.get("level") in ("error", "warning")
-        and execution.name in str(line)
-        and "AlreadyExists" not in str(line)
+
+def test_a_container_task_runs_as_a_pod_whose_status_the_test_sets(
+    kube_cluster: Any, admin: admin_pb2_grpc.AdminServiceStub
+) -> None:
+    task = container_task(f"propeller-pod-{uuid.uuid4().hex[:8]}")
+    execution, path = hand_off(kube_cluster, admin, task, hello("to the pod"))
+    namespace = f"{execution.project}-{DOMAIN}"
+
+    pod = wait_for(lambda: kube_cluster.pods(namespace), 60, "propeller to create the task's pod")[
+        0
     ]
-    assert not rejected, rejected[:5]
+    container = pod["spec"]["containers"][0]
+    assert container["image"] == "flightdeck.test/none:v1"
+    assert container["args"][:2] == ["run", "--inputs"]
+    assert container["args"][2].startswith(f"s3://{kube_cluster.propeller_options.bucket}/")
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    assert env["FLYTE_AWS_ENDPOINT"] == kube_cluster.propeller_options.s3_endpoint
+    assert pod["spec"]["serviceAccountName"] == "default"
+
+    name = pod["metadata"]["name"]
+    kube_cluster.set_pod_phase(namespace, name, "Running")
+    wait_for(
+        lambda: any(
+            t.closure.phase == core_execution_pb2.TaskExecution.RUNNING
+            for t in admin.ListTaskExecutions(
+                task_execution_pb2.TaskExecutionListRequest(
+                    node_execution_id=identifier_pb2.NodeExecutionIdentifier(
+                        node_id="n0", execution_id=execution
+                    ),
+                    limit=10,
+                )
+            ).task_executions
+        ),
+        60,
+        "flightdeck to show the task RUNNING",
+    )
+    kube_cluster.set_pod_phase(namespace, name, "Succeeded")
+    wait_for(lambda: workflow_phase(kube_cluster, path, 3), 120, "propeller to finish")
+    get = execution_pb2.WorkflowExecutionGetRequest(id=execution)
+    wait_for(
+        lambda: admin.GetExecution(get).closure.phase == SUCCEEDED,
+        60,
+        "flightdeck to project propeller's SUCCEEDED",
+    )
+    assert not rejected_events(kube_cluster, execution.name)

@@ -1,21 +1,29 @@
 """Composition root of the executor: settings → MongoDB, object store, edge channel → run
 store, process runner, clients → engine → runs → the command consumer, and the HTTP side
-(health, readiness, metrics, task logs)."""
+(health, readiness, metrics, task logs). In hand-off mode the commands go to ``Handoff``
+(FlyteWorkflow objects for a real flytepropeller) instead of the local engine."""
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 
+import grpc
 from faststream.kafka import KafkaBroker
 
 from flightdeck_executor.api.logs import log_routes
 from flightdeck_executor.clients import control_plane
+from flightdeck_executor.clients.kubernetes import KubernetesCluster
 from flightdeck_executor.consumers import commands
+from flightdeck_executor.domain.flyteworkflow import TaskResources
 from flightdeck_executor.messaging.ownership import Ownership
 from flightdeck_executor.processes.local import LocalProcesses
+from flightdeck_executor.service.cluster_resources import ClusterResources
 from flightdeck_executor.service.commands import CommandIntake
+from flightdeck_executor.service.handoff import Handoff, HandoffConfig
+from flightdeck_executor.service.ports import CommandTarget
 from flightdeck_executor.service.rounds import Engine, EngineConfig
 from flightdeck_executor.service.runs import Runs
 from flightdeck_executor.service.slots import TaskSlots
@@ -75,12 +83,24 @@ def archived_logs(blobs: ObjectStore, prefix: str):  # type: ignore[no-untyped-d
     return read
 
 
-async def serve(settings: ExecutorSettings) -> None:
-    client = run_store.connect(
-        settings.mongo.url, SERVICE_NAME, settings.mongo.server_selection_timeout_ms
-    )
-    blobs = await open_store(settings.storage)
-    edge = control_plane.channel(settings.control_plane.target, settings.server.max_message_bytes)
+@dataclass
+class Mode:
+    """What differs between running workflows here and handing them to propeller."""
+
+    target: CommandTarget
+    listener: Ownership | None
+    probes: dict[str, Callable[[], Awaitable[None]]] = field(default_factory=dict)
+    companions: dict[str, Callable[[], Awaitable[None]]] = field(default_factory=dict)
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+
+def local_mode(
+    settings: ExecutorSettings,
+    blobs: ObjectStore,
+    edge: grpc.aio.Channel,
+    store: run_store.MongoRunStore,
+    topic: str,
+) -> Mode:
     timeout = settings.control_plane.call_timeout_seconds
     awake: list[Runs] = []
 
@@ -98,7 +118,6 @@ async def serve(settings: ExecutorSettings) -> None:
         slots=TaskSlots(settings.tasks.max_running),
         children=control_plane.GrpcChildExecutions(edge, timeout),
     )
-    store = run_store.MongoRunStore(client[settings.mongo.database])
     runs = Runs(
         engine,
         store,
@@ -107,14 +126,64 @@ async def serve(settings: ExecutorSettings) -> None:
         settings.commands.cluster_pools,
     )
     awake.append(runs)
+    return Mode(runs, Ownership(runs, topic), closers=[runs.close, processes.aclose])
+
+
+async def handoff_mode(
+    settings: ExecutorSettings, blobs: ObjectStore, edge: grpc.aio.Channel
+) -> Mode:
+    handoff = settings.handoff
+    cluster = await KubernetesCluster.connect(
+        handoff.kube_config, handoff.kube_context, handoff.call_timeout_seconds
+    )
+    resources = ClusterResources(
+        cluster,
+        control_plane.GrpcProjects(edge, settings.control_plane.call_timeout_seconds),
+        handoff.namespace_template,
+        handoff.service_account,
+        handoff.project_sync_interval_seconds,
+    )
+    config = HandoffConfig(
+        delete_on_termination=handoff.delete_on_termination,
+        offload_closure=handoff.offload_closure,
+        offload_inputs=handoff.offload_inputs,
+        event_version=handoff.event_version,
+        role_annotation_key=handoff.role_annotation_key,
+        console_url=handoff.console_url,
+        task_resources=TaskResources(
+            handoff.task_resources.requests, handoff.task_resources.limits
+        ),
+    )
+    target = Handoff(cluster, blobs, resources, config, settings.commands.cluster_pools)
+    # No partition ownership: propeller drives the runs, the executor keeps no run state.
+    return Mode(
+        target,
+        None,
+        probes={"kubernetes": cluster.ping},
+        companions={"cluster resources": resources.run},
+        closers=[cluster.close],
+    )
+
+
+async def serve(settings: ExecutorSettings) -> None:
+    client = run_store.connect(
+        settings.mongo.url, SERVICE_NAME, settings.mongo.server_selection_timeout_ms
+    )
+    blobs = await open_store(settings.storage)
+    edge = control_plane.channel(settings.control_plane.target, settings.server.max_message_bytes)
+    store = run_store.MongoRunStore(client[settings.mongo.database])
     topic = settings.commands.topic_prefix + topics.EXECUTOR_COMMANDS
+    if settings.mode == "handoff":
+        mode = await handoff_mode(settings, blobs, edge)
+    else:
+        mode = local_mode(settings, blobs, edge, store, topic)
     broker = KafkaBroker(settings.kafka.bootstrap_servers, client_id=settings.kafka.client_id)
     commands.subscribe(
         broker,
-        CommandIntake(runs, store, RetryBudget(settings.commands.max_attempts)),
+        CommandIntake(mode.target, store, RetryBudget(settings.commands.max_attempts)),
         topic,
         settings.commands.consumer_group,
-        Ownership(runs, topic),
+        mode.listener,
     )
 
     async def start_consuming() -> None:
@@ -126,12 +195,17 @@ async def serve(settings: ExecutorSettings) -> None:
     host = ServiceHost(
         name=SERVICE_NAME,
         settings=settings.server,
-        probes={"mongo": lambda: run_store.ping(client), "object_store": blobs.ping},
+        probes={
+            "mongo": lambda: run_store.ping(client),
+            "object_store": blobs.ping,
+            **mode.probes,
+        },
         connectors={"kafka consumer": start_consuming},
         companions={
             "consumer lag": watch_consumer_lag(
                 settings.kafka, settings.commands.consumer_group, [topic]
-            ).run
+            ).run,
+            **mode.companions,
         },
         extra_routes=log_routes(
             settings.work_dir.resolve(), archived_logs(blobs, settings.metadata_prefix)
@@ -141,8 +215,8 @@ async def serve(settings: ExecutorSettings) -> None:
         await host.run_until_signalled()
     finally:
         await broker.stop()
-        await runs.close()
-        await processes.aclose()
+        for close in mode.closers:
+            await close()
         await edge.close()
         await blobs.close()
         await client.close()

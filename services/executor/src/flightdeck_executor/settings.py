@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field
 from pydantic_settings import SettingsConfigDict
@@ -70,6 +71,66 @@ class TaskSettings(BaseModel):
     )
 
 
+class PlatformTaskResources(BaseModel):
+    requests: dict[str, str] = Field(
+        {"cpu": "2", "memory": "200Mi"},
+        description="Default task requests written into each FlyteWorkflow's execution config "
+        "(keys cpu, memory, ephemeral_storage, gpu); keep equal to admin's task_resources.",
+    )
+    limits: dict[str, str] = Field(
+        {"cpu": "2", "memory": "1Gi", "gpu": "1"},
+        description="Platform task limits written into each FlyteWorkflow's execution config.",
+    )
+
+
+class HandoffSettings(BaseModel):
+    """``mode: handoff``: runs go to a real flytepropeller as FlyteWorkflow objects."""
+
+    kube_config: Path | None = Field(
+        None,
+        description="kubeconfig file of the cluster propeller watches; unset = the in-cluster "
+        "service account (the executor runs as a pod there).",
+    )
+    kube_context: str = Field("", description="Context in kube_config; empty = its current one.")
+    namespace_template: str = Field(
+        "{{ project }}-{{ domain }}",
+        description="Namespace of a run's FlyteWorkflow (flyteadmin's namespace_mapping).",
+    )
+    service_account: str = Field(
+        "default", description="ServiceAccount made in every project-domain namespace."
+    )
+    delete_on_termination: bool = Field(
+        True,
+        description="TerminateExecution deletes the FlyteWorkflow (propeller aborts the run). "
+        "False: the command is only logged, for clusters where something else aborts.",
+    )
+    project_sync_interval_seconds: float = Field(
+        60.0,
+        gt=0,
+        description="How often the projects are listed through the edge to make their "
+        "namespaces and service accounts (a run also makes its own on arrival).",
+    )
+    call_timeout_seconds: float = Field(30.0, gt=0, description="Deadline of one API call.")
+    event_version: int = Field(2, description="workflowMeta.eventVersion propeller reports.")
+    role_annotation_key: str = Field(
+        "",
+        description="Annotation that carries the security context's IAM role (flyteadmin's "
+        "roleNameKey); empty = none.",
+    )
+    console_url: str = Field("", description="consoleUrl propeller puts in its log links.")
+    offload_closure: bool = Field(
+        False,
+        description="Leave the compiled closure in the object store (workflowClosureReference) "
+        "instead of in the object; propeller must read the same store.",
+    )
+    offload_inputs: bool = Field(
+        False,
+        description="Leave the inputs in the object store (offloadedInputs) instead of in "
+        "the object; propeller must read the same store.",
+    )
+    task_resources: PlatformTaskResources = PlatformTaskResources()
+
+
 class ExecutorSettings(ServiceSettings):
     """Environment prefix ``FLIGHTDECK_EXECUTOR_``; only the HTTP port is served."""
 
@@ -81,6 +142,12 @@ class ExecutorSettings(ServiceSettings):
     kafka: KafkaSettings = KafkaSettings(client_id="flightdeck-executor")
     mongo: MongoSettings = MongoSettings()
     storage: StorageConfig = StorageConfig()
+    mode: Literal["local", "handoff"] = Field(
+        "local",
+        description="local: run workflows here as local processes; handoff: create a "
+        "FlyteWorkflow object per run for a real flytepropeller (see handoff.*).",
+    )
+    handoff: HandoffSettings = HandoffSettings()
     control_plane: ControlPlaneSettings = ControlPlaneSettings()
     commands: CommandSettings = CommandSettings()
     tasks: TaskSettings = TaskSettings()

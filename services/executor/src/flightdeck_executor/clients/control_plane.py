@@ -1,16 +1,17 @@
 """The executor's gRPC clients of the public API, through the edge: the three event RPCs,
-SignalService for gates, and AdminService executions for launch-plan nodes."""
+SignalService for gates, AdminService executions for launch-plan nodes, and ListProjects for
+hand-off mode's namespaces."""
 
 from __future__ import annotations
 
 import grpc
 from flyteidl.admin import execution_pb2 as admin_execution_pb2
-from flyteidl.admin import signal_pb2
+from flyteidl.admin import project_pb2, signal_pb2
 from flyteidl.core import execution_pb2, identifier_pb2, literals_pb2, types_pb2
 from flyteidl.service import admin_pb2_grpc, signal_pb2_grpc
 from google.protobuf.message import Message
 
-from flightdeck_executor.service.ports import ChildStatus, Delivery
+from flightdeck_executor.service.ports import ChildStatus, Delivery, ProjectDomains
 
 TERMINAL_PHASES = frozenset({"SUCCEEDED", "FAILED", "ABORTED", "TIMED_OUT"})
 TRANSIENT = frozenset(
@@ -155,3 +156,30 @@ class GrpcChildExecutions:
         except grpc.aio.AioRpcError as error:
             if error.code() not in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.FAILED_PRECONDITION):
                 raise
+
+
+class GrpcProjects:
+    PAGE_SIZE = 100
+
+    def __init__(self, channel: grpc.aio.Channel, timeout: float) -> None:
+        self._stub = admin_pb2_grpc.AdminServiceStub(channel)
+        self._timeout = timeout
+
+    async def active_projects(self) -> list[ProjectDomains]:
+        """Every page of ListProjects; archived projects are skipped here rather than by a
+        server-side filter, so any admin's filter grammar will do."""
+        found: list[ProjectDomains] = []
+        token = ""
+        while True:
+            page = await self._stub.ListProjects(
+                project_pb2.ProjectListRequest(limit=self.PAGE_SIZE, token=token),
+                timeout=self._timeout,
+            )
+            found.extend(
+                ProjectDomains(p.id, tuple(d.id for d in p.domains))
+                for p in page.projects
+                if p.state != project_pb2.Project.ARCHIVED
+            )
+            if not page.token:
+                return found
+            token = page.token

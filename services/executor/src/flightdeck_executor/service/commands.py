@@ -3,7 +3,8 @@
 A command that keeps failing would block every command behind it on its partition, so after
 ``max_attempts`` failures it is recorded in the run store's dead letters and acknowledged. The
 run store being unreachable is not the command's fault and would set every command aside, so
-``StoreUnavailable`` is retried until the store is back, without spending the budget.
+``StoreUnavailable`` is retried until the store is back, without spending the budget; so is
+``ClusterUnavailable`` in hand-off mode, when the Kubernetes API is down.
 """
 
 from __future__ import annotations
@@ -14,8 +15,13 @@ from dataclasses import dataclass
 from google.protobuf.message import DecodeError
 
 from flightdeck_executor.service import metrics
-from flightdeck_executor.service.ports import CommandDeadLetter, RunStore, StoreUnavailable
-from flightdeck_executor.service.runs import Runs
+from flightdeck_executor.service.ports import (
+    ClusterUnavailable,
+    CommandDeadLetter,
+    CommandTarget,
+    RunStore,
+    StoreUnavailable,
+)
 from flightdeck_platform.poison import Position, RetryBudget, Verdict
 from flightdeck_proto.gen.flightdeck.internal.v1 import executions_pb2
 from flightdeck_records import topics
@@ -33,7 +39,7 @@ class DeliveredCommand:
 
 
 class CommandIntake:
-    def __init__(self, runs: Runs, store: RunStore, budget: RetryBudget) -> None:
+    def __init__(self, runs: CommandTarget, store: RunStore, budget: RetryBudget) -> None:
         self._runs = runs
         self._store = store
         self._budget = budget
@@ -73,7 +79,7 @@ class CommandIntake:
         """Counts the failure; True once the command is recorded as a dead letter. Recording may
         raise: the command is then delivered again and set aside on its next failure."""
         position = delivered.position
-        transient = isinstance(error, StoreUnavailable)
+        transient = isinstance(error, (StoreUnavailable, ClusterUnavailable))
         verdict = self._budget.failed(position, transient=transient)
         attempts = self._budget.attempts(position)
         where = {
@@ -87,7 +93,10 @@ class CommandIntake:
             metrics.COMMANDS.labels(kind, "retried").inc()
             if transient:
                 _log.warning(
-                    "executor command %s waits for the run store: %s", kind, error, extra=where
+                    "executor command %s waits for an unavailable dependency: %s",
+                    kind,
+                    error,
+                    extra=where,
                 )
             else:
                 _log.exception(

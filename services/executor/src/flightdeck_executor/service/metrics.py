@@ -33,3 +33,19 @@ COMMAND_DEAD_LETTERS = Counter(
     "Commands that kept failing, set aside in executor_dead_letters (kind command), by kind.",
     ["kind"],
 )
+HANDOFFS = Counter(
+    "flightdeck_executor_handoffs",
+    "FlyteWorkflow objects handed to propeller, by operation and outcome "
+    "(create: created, already_exists; delete: deleted, not_found, kept).",
+    ["operation", "outcome"],
+)
+CLUSTER_RESOURCES_CREATED = Counter(
+    "flightdeck_executor_cluster_resources_created",
+    "Namespaces and service accounts hand-off mode had to create, by kind.",
+    ["kind"],
+)
+CLUSTER_RESOURCE_SYNCS = Counter(
+    "flightdeck_executor_cluster_resource_syncs",
+    "Rounds of making every project-domain's namespace, by outcome (ok, partial, failed).",
+    ["outcome"],
+)

@@ -150,3 +150,61 @@ class ChildExecutions(Protocol):
     async def terminate(
         self, child: identifier_pb2.WorkflowExecutionIdentifier, cause: str
     ) -> None: ...
+
+
+class CommandTarget(Protocol):
+    """What the executor does with admin's commands: run them here (``Runs``) or hand them to
+    a real flytepropeller (``Handoff``)."""
+
+    async def created(self, command: executions_pb2.ExecutionCreated, partition: int) -> bool:
+        """False when the run belongs to another cluster pool's executor."""
+
+    async def termination_requested(
+        self, command: executions_pb2.ExecutionTerminationRequested
+    ) -> None: ...
+
+
+class ClusterUnavailable(faults.Unavailable):
+    """The Kubernetes API cannot be reached or answers with a server error: every command would
+    fail alike, so commands wait for it without spending their retry budget."""
+
+
+class ClusterRefused(Exception):
+    """The Kubernetes API refused a request for what it says or who asks (invalid object,
+    forbidden): retrying the same command cannot help past its budget."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class NamespaceMissing(ClusterRefused):
+    """The object's namespace is gone (deleted behind the executor's back)."""
+
+
+class Cluster(Protocol):
+    """The Kubernetes objects hand-off mode touches. Raises ClusterUnavailable or
+    ClusterRefused."""
+
+    async def create_workflow(self, namespace: str, body: Mapping[str, object]) -> bool:
+        """False when an object of that name exists already (a redelivered command)."""
+
+    async def delete_workflow(self, namespace: str, name: str) -> bool:
+        """False when there was none (already deleted, or never created)."""
+
+    async def ensure_namespace(self, name: str) -> bool:
+        """True when it had to be created."""
+
+    async def ensure_service_account(self, namespace: str, name: str) -> bool:
+        """True when it had to be created."""
+
+
+@dataclass(frozen=True)
+class ProjectDomains:
+    project: str
+    domains: tuple[str, ...]
+
+
+class ProjectDirectory(Protocol):
+    async def active_projects(self) -> list[ProjectDomains]:
+        """Every project not archived, with its domains."""
