@@ -11,6 +11,8 @@ local stack's S3 store (SeaweedFS, which `make test` starts).
     ``service_account_kubeconfig(ns, name, ensure=False)``: act as a ServiceAccount, RBAC applied
   - ``propeller_log`` (path), ``propeller_log_lines()`` (its JSON lines), ``propeller_options``
   - ``read_object("s3://...")``: an object propeller wrote, read from its S3 store
+  - ``pods(ns)``, ``set_pod_phase(ns, name, "Running"|"Succeeded"|"Failed", exit_code, message)``:
+    no kubelet runs here, a test writes pod status as one would
   - ``check_alive()``: raises with the log's tail when a process died
 """
 
@@ -45,9 +47,10 @@ cluster_module = _load_cluster_module()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The test that first sets the cluster up pays for a cold build: give it the time."""
+    """The first test here sets a cluster up and so may pay for a cold build: give it the time."""
+    here = Path(__file__).parent
     for item in items:
-        if "kube_cluster" in getattr(item, "fixturenames", ()):
+        if item.path.is_relative_to(here):
             item.add_marker(pytest.mark.timeout(BUILD_AND_START_TIMEOUT_SECONDS))
             return
 

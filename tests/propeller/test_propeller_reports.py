@@ -80,6 +80,12 @@ RUNTIME = tasks_pb2.RuntimeMetadata(
 )
 
 
+RESOURCES = [
+    tasks_pb2.Resources.ResourceEntry(name=tasks_pb2.Resources.CPU, value="100m"),
+    tasks_pb2.Resources.ResourceEntry(name=tasks_pb2.Resources.MEMORY, value="64Mi"),
+]
+
+
 def _strings(*names: str) -> interface_pb2.VariableMap:
     return interface_pb2.VariableMap(
         variables={name: interface_pb2.Variable(type=STRING) for name in names}
@@ -115,6 +121,9 @@ def container_task(project: str) -> tasks_pb2.TaskTemplate:
         container=tasks_pb2.Container(
             image="flightdeck.test/none:v1",
             args=["run", "--inputs", "{{.input}}", "--output-prefix", "{{.outputPrefix}}"],
+            # flyteadmin fills these from its task resource defaults when the execution is
+            # created (see node_resources).
+            resources=tasks_pb2.Resources(requests=RESOURCES, limits=RESOURCES),
         ),
     )
 
@@ -179,6 +188,22 @@ def register_one_task_workflow(
     return launch_plan_id
 
 
+def node_resources(task: tasks_pb2.TaskTemplate) -> dict[str, Any]:
+    """A task node's Kubernetes resources, copied from its container as flyteadmin's workflow
+    builder does: the container plugin reads them from the node (its overrides), not the task,
+    and refuses a pod without them."""
+    if not task.HasField("container"):
+        return {}
+    names = {tasks_pb2.Resources.CPU: "cpu", tasks_pb2.Resources.MEMORY: "memory"}
+    resources = task.container.resources
+    return {
+        "resources": {
+            "requests": {names[e.name]: e.value for e in resources.requests},
+            "limits": {names[e.name]: e.value for e in resources.limits},
+        }
+    }
+
+
 def one_task_flyteworkflow(
     execution: identifier_pb2.WorkflowExecutionIdentifier,
     task: tasks_pb2.TaskTemplate,
@@ -215,6 +240,7 @@ def one_task_flyteworkflow(
                     "inputBindings": [
                         as_json(_promise("start-node", v, v)) for v in interface.inputs.variables
                     ],
+                    **node_resources(task),
                 },
                 "end-node": {"id": "end-node", "kind": "end", "inputBindings": outputs},
             },
@@ -344,7 +370,7 @@ def test_a_container_task_runs_as_a_pod_whose_status_the_test_sets(
     assert container["args"][:2] == ["run", "--inputs"]
     assert container["args"][2].startswith(f"s3://{kube_cluster.propeller_options.bucket}/")
     env = {e["name"]: e.get("value") for e in container["env"]}
-    assert env["FLYTE_AWS_ENDPOINT"] == kube_cluster.propeller_options.s3_endpoint
+    assert env.get("FLYTE_AWS_ENDPOINT") == kube_cluster.propeller_options.s3_endpoint
     assert pod["spec"]["serviceAccountName"] == "default"
 
     name = pod["metadata"]["name"]

@@ -175,6 +175,7 @@ def _execution_apis(
     launch_settings = LaunchSettings(
         settings.workflow_execution_defaults(),
         PlatformResources(resources.defaults, resources.limits),
+        settings.max_nesting,
     )
     use_cases = Executions(
         store,

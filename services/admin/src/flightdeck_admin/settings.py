@@ -91,6 +91,12 @@ class AdminSettings(ServiceSettings):
     executor_commands: ExecutorCommandsSettings = ExecutorCommandsSettings()
     task_resources: TaskResourceSettings = TaskResourceSettings()
     max_parallelism: int = Field(25, description="Default max parallelism of an execution.")
+    max_nesting: int = Field(
+        20,
+        ge=1,
+        description="Deepest nesting of child executions (launch-plan nodes); a CreateExecution "
+        "one level deeper is refused with INVALID_ARGUMENT naming spec.metadata.nesting.",
+    )
     seed_projects: list[str] = Field(
         default_factory=list,
         description="Projects registered at start-up when missing (make run seeds flytesnacks, "

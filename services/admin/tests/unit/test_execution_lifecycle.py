@@ -18,7 +18,7 @@ from flyteidl.admin import (
 from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteidl.core import identifier_pb2, tasks_pb2
 
-from flightdeck_admin.domain import outbox
+from flightdeck_admin.domain import executions_launch, outbox
 from flightdeck_admin.domain.errors import EntityNotFound, InvalidField
 from flightdeck_admin.domain.executions_lifecycle import AlreadyInTerminalState
 from flightdeck_proto.gen.flightdeck.internal.v1 import executions_pb2 as commands_pb2
@@ -210,3 +210,16 @@ async def test_archived_executions_leave_the_default_listing(world: World) -> No
     assert [e.id.name for e in (await world.lifecycle.list(request)).executions] == ["a2"]
     request.filters = "eq(execution_name,a2)"
     assert (await world.lifecycle.list(request)).executions == []
+
+
+
+def test_a_child_one_level_past_the_maximum_nesting_is_refused_by_name() -> None:
+    parent = executions_launch.ParentExecution(principal="alice", nesting=1, cluster_label="")
+    child = execution_pb2.ExecutionSpec()
+    executions_launch.inherit(child, parent, max_nesting=2)
+    assert (child.metadata.nesting, child.metadata.principal) == (2, "alice")
+    deeper = executions_launch.ParentExecution(principal="alice", nesting=2, cluster_label="")
+    refused = execution_pb2.ExecutionSpec()
+    with pytest.raises(InvalidField, match=r"spec\.metadata\.nesting.*level 3.*of 2"):
+        executions_launch.inherit(refused, deeper, max_nesting=2)
+    assert not refused.metadata.principal, "nothing inherited by a refused child"

@@ -29,6 +29,7 @@ from flightdeck_executor.service.runs import Runs
 from flightdeck_executor.service.slots import TaskSlots
 from flightdeck_executor.settings import ExecutorSettings
 from flightdeck_executor.store import runs as run_store
+from flightdeck_executor.store.task_cache import MongoTaskCache
 from flightdeck_platform.entrypoint import run_service
 from flightdeck_platform.host import ServiceHost
 from flightdeck_platform.kafka_offsets import watch_consumer_lag
@@ -70,6 +71,7 @@ def engine_config(settings: ExecutorSettings) -> EngineConfig:
         max_output_bytes=tasks.max_output_bytes,
         max_system_failures=tasks.max_system_failures,
         kill_grace_seconds=tasks.kill_grace_seconds,
+        cache_heartbeat_seconds=settings.cache.reservation_heartbeat_seconds,
     )
 
 
@@ -100,6 +102,7 @@ def local_mode(
     edge: grpc.aio.Channel,
     store: run_store.MongoRunStore,
     topic: str,
+    task_cache: MongoTaskCache | None = None,
 ) -> Mode:
     timeout = settings.control_plane.call_timeout_seconds
     awake: list[Runs] = []
@@ -117,6 +120,8 @@ def local_mode(
         signals=control_plane.GrpcSignals(edge, timeout),
         slots=TaskSlots(settings.tasks.max_running),
         children=control_plane.GrpcChildExecutions(edge, timeout),
+        recovery=control_plane.GrpcRecoverySource(edge, timeout),
+        cache=task_cache,
     )
     runs = Runs(
         engine,
@@ -176,7 +181,10 @@ async def serve(settings: ExecutorSettings) -> None:
     if settings.mode == "handoff":
         mode = await handoff_mode(settings, blobs, edge)
     else:
-        mode = local_mode(settings, blobs, edge, store, topic)
+        task_cache = MongoTaskCache(client[settings.mongo.database])
+        mode = local_mode(
+            settings, blobs, edge, store, topic, task_cache if settings.cache.enabled else None
+        )
     broker = KafkaBroker(settings.kafka.bootstrap_servers, client_id=settings.kafka.client_id)
     commands.subscribe(
         broker,

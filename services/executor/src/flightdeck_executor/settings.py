@@ -131,6 +131,22 @@ class HandoffSettings(BaseModel):
     task_resources: PlatformTaskResources = PlatformTaskResources()
 
 
+class CacheSettings(BaseModel):
+    """The task cache (spec/executor.md §6), in the MongoDB database admin evicts from."""
+
+    enabled: bool = Field(
+        True,
+        description="False: no cache at all, every task reports CACHE_DISABLED (propeller's "
+        "noop catalog).",
+    )
+    reservation_heartbeat_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="How often a serialized task's runner extends its reservation; it expires "
+        "after three missed heartbeats.",
+    )
+
+
 class ExecutorSettings(ServiceSettings):
     """Environment prefix ``FLIGHTDECK_EXECUTOR_``; only the HTTP port is served."""
 
@@ -151,6 +167,7 @@ class ExecutorSettings(ServiceSettings):
     control_plane: ControlPlaneSettings = ControlPlaneSettings()
     commands: CommandSettings = CommandSettings()
     tasks: TaskSettings = TaskSettings()
+    cache: CacheSettings = CacheSettings()
     work_dir: Path = Field(
         Path("var/executor/work"),
         description="Where task attempts run and keep their logs; replicas on one host share it.",

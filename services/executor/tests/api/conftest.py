@@ -39,7 +39,14 @@ from flightdeck_executor.processes.attempt_files import LOCK, STARTED, lock_if_f
 from flightdeck_executor.processes.local import LocalProcesses
 from flightdeck_executor.processes.status import STARTING_WINDOW, read_status
 from flightdeck_executor.service.driver import RunDriver
-from flightdeck_executor.service.ports import ChildStatus, Delivery, StoredRun
+from flightdeck_executor.service.ports import (
+    ChildExecutions,
+    ChildStatus,
+    Delivery,
+    RecoveredNode,
+    RecoverySource,
+    StoredRun,
+)
 from flightdeck_executor.service.rounds import Engine, EngineConfig
 from flightdeck_executor.service.slots import TaskSlots
 from flightdeck_executor.store.memory import InMemoryRunStore
@@ -297,6 +304,11 @@ class NoChildExecutions:
         raise AssertionError("no launch-plan node here")
 
 
+class NoRecoverySource:
+    async def succeeded_node(self, source: object, node_id: str) -> RecoveredNode | None:
+        raise AssertionError("no run here recovers another")
+
+
 # -- the harness
 
 
@@ -308,6 +320,8 @@ class Harness:
     root: Path
     blobs: LocalObjectStore
     store: InMemoryRunStore = field(default_factory=InMemoryRunStore)
+    children: ChildExecutions = field(default_factory=NoChildExecutions)
+    recovery: RecoverySource = field(default_factory=NoRecoverySource)
     drivers: list[RunDriver] = field(default_factory=list)
     runners: list[LocalProcesses] = field(default_factory=list)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -341,14 +355,20 @@ class Harness:
             processes=processes,
             signals=NoSignals(),
             slots=TaskSlots(8),
-            children=NoChildExecutions(),
+            children=self.children,
+            recovery=self.recovery,
         )
 
     def _wake_all(self) -> None:
         for driver in self.drivers:
             driver.wake()
 
-    async def submit(self, closure: admin_workflow_pb2.WorkflowClosure, x: int = 1) -> StoredRun:
+    async def submit(
+        self,
+        closure: admin_workflow_pb2.WorkflowClosure,
+        x: int = 1,
+        recovery_source: identifier_pb2.WorkflowExecutionIdentifier | None = None,
+    ) -> StoredRun:
         """Stores the compiled workflow and inputs as admin does, and the run as the command
         consumer does."""
         name = RUN_NAME
@@ -365,6 +385,8 @@ class Harness:
             compiled_workflow_uri=self.blobs.native_url(f"admin/{name}/workflow.pb"),
             namespace=f"{PROJECT}-{DOMAIN}",
         )
+        if recovery_source is not None:
+            created.recovery_source.CopyFrom(recovery_source)
         key = topics.execution_key(execution_id).decode()
         run = StoredRun(key=key, partition=0, created=created, state=RunState())
         assert await self.store.add(run)

@@ -212,10 +212,18 @@ def _replace_map(target: object, values: Mapping[str, str]) -> None:
     target.update(values)  # type: ignore[attr-defined]
 
 
-def inherit(spec: execution_pb2.ExecutionSpec, parent: ParentExecution) -> None:
-    """Step 7: a child runs as its parent's user, one level deeper, on its cluster label."""
+def inherit(spec: execution_pb2.ExecutionSpec, parent: ParentExecution, max_nesting: int) -> None:
+    """Step 7: a child runs as its parent's user, one level deeper, on its cluster label.
+    Beyond ``max_nesting`` levels it is refused: a launch plan that launches itself would
+    otherwise nest without end (the reference has no such bound)."""
+    nesting = parent.nesting + 1
+    if nesting > max_nesting:
+        raise InvalidField(
+            "spec.metadata.nesting",
+            f"a child execution at nesting level {nesting} exceeds the maximum of {max_nesting}",
+        )
     spec.metadata.principal = parent.principal
-    spec.metadata.nesting = parent.nesting + 1
+    spec.metadata.nesting = nesting
     if parent.cluster_label and not spec.execution_cluster_label.value:
         spec.execution_cluster_label.value = parent.cluster_label
 

@@ -84,6 +84,8 @@ class ParentNodes(Protocol):
 class LaunchSettings:
     defaults: WorkflowExecutionConfig
     platform_resources: PlatformResources = field(default_factory=lambda: PlatformResources({}, {}))
+    max_nesting: int = 20
+    """Levels of child executions (launch-plan nodes) below a top-level one."""
 
 
 class Executions:
@@ -188,7 +190,7 @@ class Executions:
         spec = executions_launch.stored_spec(request, config, namespace, launch.single_task)
         if request.spec.metadata.HasField("parent_node_execution"):
             parent = await self._parent(request.spec.metadata.parent_node_execution)
-            executions_launch.inherit(spec, parent)
+            executions_launch.inherit(spec, parent, self._settings.max_nesting)
         source = LaunchSource.of(launch.launch_plan, launch.single_task)
         handed = executions_launch.executor_spec(spec, source, config, dict(project.labels.values))
         stored = matching.cluster_assignment

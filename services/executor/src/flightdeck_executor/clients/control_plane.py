@@ -1,19 +1,29 @@
 """The executor's gRPC clients of the public API, through the edge: the three event RPCs,
-SignalService for gates, AdminService executions for launch-plan nodes, and ListProjects for
-hand-off mode's namespaces."""
+SignalService for gates, AdminService executions for launch-plan nodes, node executions of a
+recovery source, and ListProjects for hand-off mode's namespaces."""
 
 from __future__ import annotations
 
 import grpc
 from flyteidl.admin import execution_pb2 as admin_execution_pb2
-from flyteidl.admin import project_pb2, signal_pb2
+from flyteidl.admin import node_execution_pb2, project_pb2, signal_pb2
 from flyteidl.core import execution_pb2, identifier_pb2, literals_pb2, types_pb2
 from flyteidl.service import admin_pb2_grpc, signal_pb2_grpc
 from google.protobuf.message import Message
 
-from flightdeck_executor.service.ports import ChildStatus, Delivery, ProjectDomains
+from flightdeck_executor.service.ports import (
+    CHILD_NOT_FOUND,
+    ChildStatus,
+    Delivery,
+    ProjectDomains,
+    RecoveredNode,
+)
 
 TERMINAL_PHASES = frozenset({"SUCCEEDED", "FAILED", "ABORTED", "TIMED_OUT"})
+SHARD_KEY_LABEL = "shard-key"
+RECOVERABLE_NODE_PHASES = frozenset(
+    {execution_pb2.NodeExecution.SUCCEEDED, execution_pb2.NodeExecution.RECOVERED}
+)
 TRANSIENT = frozenset(
     {
         grpc.StatusCode.UNAVAILABLE,
@@ -110,14 +120,7 @@ class GrpcChildExecutions:
         parent: identifier_pb2.NodeExecutionIdentifier,
         parent_spec: object,
     ) -> str:
-        spec = admin_execution_pb2.ExecutionSpec(launch_plan=launch_plan)
-        spec.metadata.mode = admin_execution_pb2.ExecutionMetadata.CHILD_WORKFLOW
-        spec.metadata.nesting = 1
-        spec.metadata.parent_node_execution.CopyFrom(parent)
-        if isinstance(parent_spec, admin_execution_pb2.ExecutionSpec):
-            spec.max_parallelism = parent_spec.max_parallelism
-            spec.raw_output_data_config.CopyFrom(parent_spec.raw_output_data_config)
-            spec.envs.CopyFrom(parent_spec.envs)
+        spec = _child_spec(launch_plan, parent, parent_spec)
         request = admin_execution_pb2.ExecutionCreateRequest(
             project=child.project, domain=child.domain, name=child.name, spec=spec, inputs=inputs
         )
@@ -129,13 +132,18 @@ class GrpcChildExecutions:
             # NOT_FOUND may be the parent node not projected yet: retried like a transient.
             if error.code() in TRANSIENT or error.code() == grpc.StatusCode.NOT_FOUND:
                 raise
-            return error.details() or str(error.code())
+            return f"failed to launch workflow, caused by: {_status_text(error)}"
         return ""
 
     async def status(self, child: identifier_pb2.WorkflowExecutionIdentifier) -> ChildStatus:
-        execution = await self._stub.GetExecution(
-            admin_execution_pb2.WorkflowExecutionGetRequest(id=child), timeout=self._timeout
-        )
+        try:
+            execution = await self._stub.GetExecution(
+                admin_execution_pb2.WorkflowExecutionGetRequest(id=child), timeout=self._timeout
+            )
+        except grpc.aio.AioRpcError as error:
+            if error.code() == grpc.StatusCode.NOT_FOUND:
+                return ChildStatus(phase=CHILD_NOT_FOUND, error=error.details() or "")
+            raise
         phase = execution_pb2.WorkflowExecution.Phase.Name(execution.closure.phase)
         if phase != "SUCCEEDED":
             error = execution.closure.error if execution.closure.HasField("error") else None
@@ -156,6 +164,97 @@ class GrpcChildExecutions:
         except grpc.aio.AioRpcError as error:
             if error.code() not in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.FAILED_PRECONDITION):
                 raise
+
+
+def _status_text(error: grpc.aio.AioRpcError) -> str:
+    """As Go's gRPC prints a status (``rpc error: code = InvalidArgument desc = …``)."""
+    code = "".join(part.capitalize() for part in error.code().name.split("_"))
+    return f"rpc error: code = {code} desc = {error.details() or ''}"
+
+
+def _child_spec(
+    launch_plan: identifier_pb2.Identifier,
+    parent: identifier_pb2.NodeExecutionIdentifier,
+    parent_spec: object,
+) -> admin_execution_pb2.ExecutionSpec:
+    """What propeller passes down (spec §3.4); admin sets the real nesting from the parent."""
+    spec = admin_execution_pb2.ExecutionSpec(launch_plan=launch_plan)
+    spec.metadata.mode = admin_execution_pb2.ExecutionMetadata.CHILD_WORKFLOW
+    spec.metadata.nesting = 1
+    spec.metadata.parent_node_execution.CopyFrom(parent)
+    if not isinstance(parent_spec, admin_execution_pb2.ExecutionSpec):
+        return spec
+    spec.max_parallelism = parent_spec.max_parallelism
+    spec.raw_output_data_config.CopyFrom(parent_spec.raw_output_data_config)
+    spec.envs.CopyFrom(parent_spec.envs)
+    # The shard key is recomputed for the child, so it is not inherited.
+    labels = {k: v for k, v in parent_spec.labels.values.items() if k != SHARD_KEY_LABEL}
+    spec.labels.values.update(labels)
+    spec.annotations.values.update(parent_spec.annotations.values)
+    if parent_spec.HasField("security_context"):
+        spec.security_context.CopyFrom(parent_spec.security_context)
+    if parent_spec.HasField("interruptible"):
+        spec.interruptible.CopyFrom(parent_spec.interruptible)
+    spec.overwrite_cache = parent_spec.overwrite_cache
+    return spec
+
+
+class GrpcRecoverySource:
+    """Admin's record of a recovery source's nodes: GetNodeExecution, then for one that
+    succeeded GetNodeExecutionData (as propeller's recovery client asks)."""
+
+    def __init__(self, channel: grpc.aio.Channel, timeout: float) -> None:
+        self._stub = admin_pb2_grpc.AdminServiceStub(channel)
+        self._timeout = timeout
+
+    async def succeeded_node(
+        self, source: identifier_pb2.WorkflowExecutionIdentifier, node_id: str
+    ) -> RecoveredNode | None:
+        node_execution_id = identifier_pb2.NodeExecutionIdentifier(
+            node_id=node_id, execution_id=source
+        )
+        try:
+            node = await self._stub.GetNodeExecution(
+                node_execution_pb2.NodeExecutionGetRequest(id=node_execution_id),
+                timeout=self._timeout,
+            )
+            if node.closure.phase not in RECOVERABLE_NODE_PHASES:
+                return None
+            data = await self._stub.GetNodeExecutionData(
+                node_execution_pb2.NodeExecutionGetDataRequest(id=node_execution_id),
+                timeout=self._timeout,
+            )
+        except grpc.aio.AioRpcError as error:
+            # Not in the source: it never started there, so it runs here.
+            if error.code() == grpc.StatusCode.NOT_FOUND:
+                return None
+            raise
+        return _recovered(node, data)
+
+
+def _recovered(
+    node: node_execution_pb2.NodeExecution, data: node_execution_pb2.NodeExecutionGetDataResponse
+) -> RecoveredNode:
+    closure = node.closure
+    outputs = None
+    if data.HasField("full_outputs"):
+        outputs = data.full_outputs
+    elif closure.HasField("output_data"):
+        outputs = closure.output_data
+    child = None
+    if closure.HasField("workflow_node_metadata"):
+        child = closure.workflow_node_metadata.executionId
+    return RecoveredNode(
+        inputs=data.full_inputs if data.HasField("full_inputs") else None,
+        outputs=outputs,
+        input_uri=node.input_uri,
+        output_uri=closure.output_uri,
+        deck_uri=closure.deck_uri,
+        task_node_metadata=(
+            closure.task_node_metadata if closure.HasField("task_node_metadata") else None
+        ),
+        child_execution=child,
+    )
 
 
 class GrpcProjects:

@@ -47,6 +47,8 @@ class NodeDetails:
     dynamic_workflow: event_pb2.DynamicWorkflowNodeMetadata | None = None
     cache_status: int = catalog_pb2.CACHE_DISABLED
     deck_uri: str = ""
+    catalog_key: catalog_pb2.CatalogMetadata | None = None
+    reservation_status: int = catalog_pb2.CatalogReservation.RESERVATION_DISABLED
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,9 @@ def node_event(
 def _task_node_metadata(event: event_pb2.NodeExecutionEvent, phase: str, d: NodeDetails) -> None:
     metadata = event.task_node_metadata
     metadata.cache_status = d.cache_status  # type: ignore[assignment]
+    metadata.reservation_status = d.reservation_status  # type: ignore[assignment]
+    if d.catalog_key is not None:
+        metadata.catalog_key.CopyFrom(d.catalog_key)
     if d.checkpoint_uri and phase in ("SUCCEEDED", "FAILED", "TIMED_OUT"):
         metadata.checkpoint_uri = d.checkpoint_uri
     if d.dynamic_workflow is not None:

@@ -62,6 +62,12 @@ class NodeState:
     elements: list[Element] = field(default_factory=list)
     array_phase: str = ""
     array_version: int = 0
+    cache_status: str = ""
+    """``CACHE_MISS`` / ``CACHE_SKIPPED`` / ``CACHE_HIT`` once the cache was consulted."""
+    cache_waiting: bool = False
+    """Queued behind another runner's reservation of a serialized task."""
+    cache_reserved_at: float = 0.0
+    """When this node's running attempt last took or extended its reservation (0: holds none)."""
 
 
 @dataclass

@@ -3,6 +3,8 @@ ABORTED, then the node (spec/executor.md §7)."""
 
 from __future__ import annotations
 
+import asyncio
+
 from flyteidl.core import execution_pb2, literals_pb2
 
 from flightdeck_executor.domain import events, names
@@ -12,6 +14,9 @@ from flightdeck_executor.service.rounds import Round, task_key
 
 WORKFLOW_ABORTED = "Workflow aborted."
 AUTO_ABORT = "Some node execution failed, auto-abort."
+TERMINATE_ATTEMPTS = 5
+TERMINATE_BACKOFF_SECONDS = 0.5
+"""First wait before terminating a child again; doubled each time (0.5 s … 8 s)."""
 
 
 def abort_active(rnd: Round, reason: str, keep: frozenset[str] = frozenset()) -> bool:
@@ -75,6 +80,15 @@ def _abort_child(rnd: Round, uid: str, reason: str) -> None:
     children = rnd.engine.children
 
     async def terminate() -> None:
-        await children.terminate(child, cause)
+        # The parent's abort is saved already and no later round comes back to the child, so a
+        # passing outage of admin is waited out here.
+        for attempt in range(TERMINATE_ATTEMPTS):
+            try:
+                await children.terminate(child, cause)
+                return
+            except Exception:
+                if attempt + 1 == TERMINATE_ATTEMPTS:
+                    raise
+                await asyncio.sleep(TERMINATE_BACKOFF_SECONDS * 2**attempt)
 
     rnd.after_save(terminate)

@@ -15,6 +15,7 @@ from flyteidl.core import compiler_pb2, execution_pb2
 from google.protobuf.message import Message
 
 from flightdeck_executor.domain import events
+from flightdeck_executor.domain.run_state import RunState
 from flightdeck_executor.service import metrics, scopes, workflow
 from flightdeck_executor.service.ports import Delivery, EventSink, PendingEvent, RunStore, StoredRun
 from flightdeck_executor.service.rounds import Engine, Round, task_key
@@ -99,7 +100,14 @@ class RunDriver:
         )
         before = self.run.state.to_json()
         top = scopes.of_workflow(closure.primary, self._workflow_dir(), top_level=True)
-        await workflow.advance(rnd, top)
+        try:
+            await workflow.advance(rnd, top)
+        except BaseException:
+            # Handlers change the state in place; a round that raises half-way (admin out of
+            # reach for a child's status or a recovery look-up) must not keep transitions whose
+            # events were never saved, so the next round decides them again.
+            self.run.state = RunState.from_json(before)
+            raise
         changed = bool(rnd.events) or self.run.state.to_json() != before
         if changed:
             self.run.outbox = [

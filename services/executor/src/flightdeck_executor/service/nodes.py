@@ -13,8 +13,10 @@ from flightdeck_executor.domain.run_state import NODE_ACTIVE, NODE_DONE, NodeSta
 from flightdeck_executor.service import (
     array_nodes,
     branch_nodes,
+    caching,
     gate_nodes,
     launch_plan_nodes,
+    recovery,
     reporting,
     subworkflow_nodes,
     task_nodes,
@@ -104,7 +106,11 @@ async def start(
     if _over_parallelism(rnd, kind):
         return None
     node = new_state(rnd, scope, node_id, kind)
+    # Looked up before the node enters the state: a failed lookup leaves it unstarted.
+    recovered = await recovery.recover(rnd, scope.uid(node_id), node)
     rnd.state.nodes[scope.uid(node_id)] = node
+    if recovered:
+        return node
     wiring = scope.outputs if kind == "end" else spec.inputs
     try:
         inputs = await resolve(rnd, scope, wiring)
@@ -121,6 +127,8 @@ async def start(
             inputs.literals[name].CopyFrom(literal)
     await rnd.write_literals(join_key(node.data_dir, "inputs.pb"), inputs)
     node.queued_at = rnd.now.timestamp()
+    if kind == "task" and await caching.served_at_start(rnd, scope, node_id, node):
+        return node
     reporting.node_phase(
         rnd,
         scope.uid(node_id),

@@ -125,6 +125,10 @@ class Signals(Protocol):
         """The signal's value once set, else None (the signal now exists)."""
 
 
+CHILD_NOT_FOUND = "NOT_FOUND"
+"""``ChildStatus.phase`` of a child execution admin does not know (``error`` says why)."""
+
+
 @dataclass(frozen=True)
 class ChildStatus:
     phase: str
@@ -150,6 +154,31 @@ class ChildExecutions(Protocol):
     async def terminate(
         self, child: identifier_pb2.WorkflowExecutionIdentifier, cause: str
     ) -> None: ...
+
+
+@dataclass(frozen=True)
+class RecoveredNode:
+    """A node execution of a recovery source that SUCCEEDED (or was itself RECOVERED), with its
+    data; ``None`` fields were not inline in admin's answer and are read from the URIs."""
+
+    inputs: literals_pb2.LiteralMap | None
+    outputs: literals_pb2.LiteralMap | None
+    input_uri: str
+    output_uri: str
+    deck_uri: str = ""
+    task_node_metadata: object = None
+    """The source's ``admin.TaskNodeMetadata`` (cache status, catalog key), if a task node."""
+    child_execution: identifier_pb2.WorkflowExecutionIdentifier | None = None
+    """The execution a launch-plan node of the source started."""
+
+
+class RecoverySource(Protocol):
+    """The node executions of the execution a RecoverExecution names, through admin."""
+
+    async def succeeded_node(
+        self, source: identifier_pb2.WorkflowExecutionIdentifier, node_id: str
+    ) -> RecoveredNode | None:
+        """None when the node did not succeed there (never ran, failed, skipped...)."""
 
 
 class CommandTarget(Protocol):

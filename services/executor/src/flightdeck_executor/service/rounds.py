@@ -14,7 +14,13 @@ from google.protobuf.message import Message
 
 from flightdeck_executor.domain.events import NodeRef
 from flightdeck_executor.domain.run_state import NodeState, RunState
-from flightdeck_executor.service.ports import ChildExecutions, Signals, TaskProcesses
+from flightdeck_executor.service.cache_ports import TaskCache
+from flightdeck_executor.service.ports import (
+    ChildExecutions,
+    RecoverySource,
+    Signals,
+    TaskProcesses,
+)
 from flightdeck_executor.service.slots import TaskSlots
 from flightdeck_proto.gen.flightdeck.internal.v1 import executions_pb2
 from flightdeck_storage import ObjectNotFound, ObjectStore
@@ -35,6 +41,7 @@ class EngineConfig:
     max_output_bytes: int
     max_system_failures: int
     kill_grace_seconds: float
+    cache_heartbeat_seconds: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,9 @@ class Engine:
     signals: Signals
     slots: TaskSlots
     children: ChildExecutions
+    recovery: RecoverySource
+    cache: TaskCache | None = None
+    """None: no task cache (propeller's noop catalog), every task CACHE_DISABLED."""
 
 
 def task_key(task_id: identifier_pb2.Identifier) -> tuple[str, str, str, str]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flyteidl.core import execution_pb2, tasks_pb2, workflow_pb2
+from flyteidl.core import execution_pb2, identifier_pb2, tasks_pb2, workflow_pb2
 
 from flightdeck_executor.domain import events, failures, templates
 from flightdeck_executor.domain.run_state import NodeState
-from flightdeck_executor.service import attempts, dynamic_nodes, reporting
+from flightdeck_executor.service import attempts, caching, dynamic_nodes, reporting
 from flightdeck_executor.service.rounds import Round, task_key
 from flightdeck_executor.service.scopes import Scope
 from flightdeck_storage import join_key
@@ -70,9 +70,12 @@ async def step(rnd: Round, scope: Scope, node_id: str, node: NodeState) -> None:
         return
     plan = await plan_for(rnd, scope, node_id, node)
     uid = scope.uid(node_id)
+    generated = plan.generated_name(rnd.execution_id.name)
     if not node.attempts.task_phase:
-        _start_attempt(rnd, uid, node, plan)
+        if await caching.may_launch(rnd, scope, node_id, node, generated):
+            _start_attempt(rnd, uid, node, plan)
         return
+    await caching.keep_reservation(rnd, scope, node_id, node, generated)
     progress, outcome = await attempts.observe(rnd, plan)
     if progress == "started":
         node.attempts.task_phase = "RUNNING"
@@ -98,7 +101,7 @@ def _start_attempt(rnd: Round, uid: str, node: NodeState, plan: attempts.Attempt
     attempts.launch(rnd, plan, argv)
     reporting.task_phase(rnd, uid, node, "QUEUED", task_details(rnd, plan, reason=SUBMITTED))
     if node.phase == "QUEUED":
-        reporting.node_phase(rnd, uid, node, "RUNNING")
+        reporting.node_phase(rnd, uid, node, "RUNNING", **caching.running_details(node))
 
 
 async def finish_attempt(
@@ -115,9 +118,15 @@ async def finish_attempt(
         node.attempts.task_phase = "SUCCEEDED"
         details = task_details(rnd, plan, output_uri=outcome.output_uri)
         reporting.task_phase(rnd, uid, node, "SUCCEEDED", details)
+        generated = plan.generated_name(rnd.execution_id.name)
         if outcome.dynamic:
+            # A dynamic parent's outputs come from its children: nothing to cache yet.
+            await caching.release(rnd, scope, node_id, node, generated)
             node.dynamic, node.is_dynamic = "pending", True
             return
+        cached = await caching.populated(
+            rnd, scope, node_id, node, _attempt_id(rnd, uid, plan), generated, outcome.output_uri
+        )
         reporting.node_phase(
             rnd,
             uid,
@@ -126,6 +135,7 @@ async def finish_attempt(
             output_uri=outcome.output_uri,
             checkpoint_uri=attempts.checkpoint_uri(rnd, plan),
             deck_uri=await _deck(rnd, plan),
+            **cached,
         )
         return
     assert isinstance(outcome, attempts.Failed)
@@ -141,6 +151,8 @@ async def _failed_attempt(
     failure: failures.AttemptFailure,
 ) -> None:
     uid = scope.uid(node_id)
+    # The next attempt (or another run) reserves anew rather than wait for this one to expire.
+    await caching.release(rnd, scope, node_id, node, plan.generated_name(rnd.execution_id.name))
     node.attempts.task_phase = "FAILED"
     reporting.task_phase(rnd, uid, node, "FAILED", task_details(rnd, plan, error=failure.error))
     decision = failures.next_step(
@@ -162,6 +174,18 @@ async def _failed_attempt(
         "FAILED",
         error=decision.error,
         checkpoint_uri=attempts.checkpoint_uri(rnd, plan),
+    )
+
+
+def _attempt_id(
+    rnd: Round, uid: str, plan: attempts.AttemptPlan
+) -> identifier_pb2.TaskExecutionIdentifier:
+    return identifier_pb2.TaskExecutionIdentifier(
+        task_id=plan.template.id,
+        node_execution_id=identifier_pb2.NodeExecutionIdentifier(
+            node_id=uid, execution_id=rnd.execution_id
+        ),
+        retry_attempt=plan.attempts.attempt,
     )
 
 

@@ -1,0 +1,3 @@
+from flightdeck_notifications.server import main
+
+main()

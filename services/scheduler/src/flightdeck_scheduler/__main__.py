@@ -1,0 +1,3 @@
+from flightdeck_scheduler.server import main
+
+main()
