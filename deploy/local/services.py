@@ -85,6 +85,20 @@ SERVICES = (
         None,
         "FLIGHTDECK_EXECUTOR_HTTP_PORT",
     ),
+    Service(
+        "scheduler",
+        "flightdeck_scheduler",
+        "FLIGHTDECK_SCHEDULER_",
+        None,
+        "FLIGHTDECK_SCHEDULER_HTTP_PORT",
+    ),
+    Service(
+        "notifications",
+        "flightdeck_notifications",
+        "FLIGHTDECK_NOTIFICATIONS_",
+        None,
+        "FLIGHTDECK_NOTIFICATIONS_HTTP_PORT",
+    ),
 )
 
 

@@ -96,7 +96,14 @@ class ExampleRuns:
     remote: FlyteRemote
     admin: admin_pb2_grpc.AdminServiceStub
 
-    def launch(self, workflow: str, inputs: Mapping[str, object], *, wait: bool = False) -> str:
+    def launch(
+        self,
+        workflow: str,
+        inputs: Mapping[str, object],
+        *,
+        wait: bool = False,
+        script: Path = EXAMPLES,
+    ) -> str:
         """``pyflyte run --remote`` (fast registration, then one execution); returns the
         execution's name. With ``wait``, pyflyte itself waits and exits non-zero unless the run
         SUCCEEDED."""
@@ -106,7 +113,7 @@ class ExampleRuns:
             "--config", str(self.config),
             "run", "--remote", "--project", self.project, "--domain", DOMAIN, "--name", name,
             *(["--wait", "--poll-interval", "2"] if wait else []),
-            str(EXAMPLES), workflow, *_options(inputs),
+            str(script), workflow, *_options(inputs),
         ]  # fmt: skip
         done = subprocess.run(
             command,

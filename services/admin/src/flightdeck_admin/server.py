@@ -13,6 +13,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from flightdeck_admin.api.attributes import MatchableAttributesApi
+from flightdeck_admin.api.cache import CacheApi
 from flightdeck_admin.api.description_entities import DescriptionEntitiesApi
 from flightdeck_admin.api.execution_reads import ExecutionReadsApi
 from flightdeck_admin.api.executions import ExecutionsApi
@@ -29,6 +30,7 @@ from flightdeck_admin.domain.build import ControlPlaneVersion
 from flightdeck_admin.domain.task_resources import PlatformResources
 from flightdeck_admin.messaging import kafka
 from flightdeck_admin.service.attributes import MatchableAttributes
+from flightdeck_admin.service.cache_eviction import CacheEviction
 from flightdeck_admin.service.description_entities import DescriptionEntities
 from flightdeck_admin.service.execution_data import ExecutionData
 from flightdeck_admin.service.execution_metrics import ExecutionMetrics
@@ -57,6 +59,7 @@ from flightdeck_admin.store import (
     node_executions,
     parent_nodes,
     read_caches,
+    task_cache,
     task_executions,
     workflows,
 )
@@ -150,6 +153,18 @@ def _record_apis(
         TaskExecutionsApi(task_use_cases, data),
         ExecutionReadsApi(data, metrics),
     ]
+
+
+def _cache_api(database: AsyncDatabase) -> CacheApi:
+    """Eviction deletes what the executor put in the task cache (both use this database)."""
+    return CacheApi(
+        CacheEviction(
+            task_executions.MongoTaskExecutionStore(database[task_executions.COLLECTION]),
+            node_executions.MongoNodeExecutionStore(database[node_executions.COLLECTION]),
+            task_cache.MongoCachedNodes(database),
+            task_cache.MongoTaskCacheEntries(database),
+        )
+    )
 
 
 def _execution_apis(
@@ -261,7 +276,7 @@ def build_host(
             (services.AUTH_METADATA, None),
             (services.IDENTITY, None),
             (services.AGENT_METADATA, None),
-            (services.CACHE, None),
+            (services.CACHE, [_cache_api(database)]),
         ],
         probes={"mongo": lambda: mongo.ping(client), "object_store": blobs.ping},
         # Kafka does not gate readiness: executions are accepted into the outbox while it is

@@ -212,7 +212,6 @@ async def test_archived_executions_leave_the_default_listing(world: World) -> No
     assert (await world.lifecycle.list(request)).executions == []
 
 
-
 def test_a_child_one_level_past_the_maximum_nesting_is_refused_by_name() -> None:
     parent = executions_launch.ParentExecution(principal="alice", nesting=1, cluster_label="")
     child = execution_pb2.ExecutionSpec()

@@ -19,7 +19,11 @@ USER = execution_pb2.ExecutionError.USER
 CHILD_LP = identifier_pb2.Identifier(
     resource_type=identifier_pb2.LAUNCH_PLAN, project="p", domain="d", name="child", version="v1"
 )
-TRACE_HEAD = [("workflow", "RUNNING"), ("node", "start-node", "SUCCEEDED"), ("node", "n0", "QUEUED")]
+TRACE_HEAD = [
+    ("workflow", "RUNNING"),
+    ("node", "start-node", "SUCCEEDED"),
+    ("node", "n0", "QUEUED"),
+]
 
 
 @dataclass
@@ -49,7 +53,9 @@ class ChildRecord:
     async def status(self, child: identifier_pb2.WorkflowExecutionIdentifier) -> ChildStatus:
         return self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
 
-    async def terminate(self, child: identifier_pb2.WorkflowExecutionIdentifier, cause: str) -> None:
+    async def terminate(
+        self, child: identifier_pb2.WorkflowExecutionIdentifier, cause: str
+    ) -> None:
         self.terminated.append((child.name, cause))
         self.terminating.set()
 

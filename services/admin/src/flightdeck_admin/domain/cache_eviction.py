@@ -20,7 +20,9 @@ RESERVATION_HEARTBEAT_SECONDS = 10.0
 """The reservation eviction takes on the entry while deleting it (flyteadmin's constant)."""
 
 
-def require_request(task_execution_id: identifier_pb2.TaskExecutionIdentifier, present: bool) -> None:
+def require_request(
+    task_execution_id: identifier_pb2.TaskExecutionIdentifier, present: bool
+) -> None:
     if not present:
         raise MissingField("task_execution_id")
     require_task_execution_id(task_execution_id)
@@ -65,7 +67,12 @@ def failure(
     return error
 
 
-def not_a_task_node(node: identifier_pb2.NodeExecutionIdentifier) -> cache_eviction_pb2.CacheEvictionError:
+def not_a_task_node(
+    node: identifier_pb2.NodeExecutionIdentifier,
+) -> cache_eviction_pb2.CacheEvictionError:
     return failure(
-        Code.INTERNAL, f"node execution {node.node_id} is not a task node: nothing cached", node, None
+        Code.INTERNAL,
+        f"node execution {node.node_id} is not a task node: nothing cached",
+        node,
+        None,
     )

@@ -7,6 +7,7 @@ for a bad request or an unknown task execution."""
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flyteidl.core import identifier_pb2
@@ -66,7 +67,7 @@ class CacheEviction:
             if not children:
                 return
             attempts = await self._cached.attempts_of([c.node.id for c in children])
-            last = {}
+            last: dict[str, identifier_pb2.TaskExecutionIdentifier] = {}
             for found in sorted(attempts, key=lambda a: a.task.id.retry_attempt):
                 last[found.task.id.node_execution_id.node_id] = found.task.id
             for child in children:
@@ -85,37 +86,49 @@ class CacheEviction:
             return
         catalog_key = metadata.catalog_key
         key = key_of_dataset(catalog_key.dataset_id, catalog_key.artifact_tag.name)
-        node_id = record.node.id
-
-        def fail(code: int, message: str) -> None:
-            log.warning("cache eviction of %s: %s", node_id.node_id, message, exc_info=True)
-            errors.append(rules.failure(code, message, node_id, attempt))
-
+        report = _Report(record.node.id, attempt, errors)
         try:
             holder = await self._entries.reserve(
                 key, owner, timedelta(seconds=rules.RESERVATION_HEARTBEAT_SECONDS)
             )
         except Exception:
-            fail(Code.RESERVATION_NOT_ACQUIRED, "Failed to acquire reservation for artifact")
+            report.fail(Code.RESERVATION_NOT_ACQUIRED, "Failed to acquire reservation for artifact")
             return
         if holder != owner:
-            fail(Code.RESERVATION_NOT_ACQUIRED, "Artifact is reserved by different owner")
+            report.fail(Code.RESERVATION_NOT_ACQUIRED, "Artifact is reserved by different owner")
             return
         try:
-            await self._delete_and_mark(record, key, catalog_key.artifact_tag.artifact_id, fail)
+            await self._delete_and_mark(record, key, catalog_key.artifact_tag.artifact_id, report)
         finally:
             try:
                 await self._entries.release(key, owner)
             except Exception:
-                fail(Code.RESERVATION_NOT_RELEASED, "Failed to release reservation for artifact")
+                report.fail(
+                    Code.RESERVATION_NOT_RELEASED, "Failed to release reservation for artifact"
+                )
 
-    async def _delete_and_mark(self, record: NodeRecord, key: str, artifact_id: str, fail) -> None:  # type: ignore[no-untyped-def]
+    async def _delete_and_mark(
+        self, record: NodeRecord, key: str, artifact_id: str, report: _Report
+    ) -> None:
         try:
             await self._entries.delete(key, artifact_id)
         except Exception:
-            fail(Code.ARTIFACT_DELETE_FAILED, "Failed to delete artifact")
+            report.fail(Code.ARTIFACT_DELETE_FAILED, "Failed to delete artifact")
             return
         try:
             await self._cached.mark_evicted(record)
         except Exception:
-            fail(Code.DATABASE_UPDATE_FAILED, "Failed to update node execution")
+            report.fail(Code.DATABASE_UPDATE_FAILED, "Failed to update node execution")
+
+
+@dataclass(frozen=True)
+class _Report:
+    """Where one node's failures go: an entry each, logged with the cause being handled."""
+
+    node_id: identifier_pb2.NodeExecutionIdentifier
+    attempt: identifier_pb2.TaskExecutionIdentifier | None
+    errors: Errors
+
+    def fail(self, code: int, message: str) -> None:
+        log.warning("cache eviction of node %s: %s", self.node_id.node_id, message, exc_info=True)
+        self.errors.append(rules.failure(code, message, self.node_id, self.attempt))

@@ -140,9 +140,9 @@ class GrpcChildExecutions:
             execution = await self._stub.GetExecution(
                 admin_execution_pb2.WorkflowExecutionGetRequest(id=child), timeout=self._timeout
             )
-        except grpc.aio.AioRpcError as error:
-            if error.code() == grpc.StatusCode.NOT_FOUND:
-                return ChildStatus(phase=CHILD_NOT_FOUND, error=error.details() or "")
+        except grpc.aio.AioRpcError as refused:
+            if refused.code() == grpc.StatusCode.NOT_FOUND:
+                return ChildStatus(phase=CHILD_NOT_FOUND, error=refused.details() or "")
             raise
         phase = execution_pb2.WorkflowExecution.Phase.Name(execution.closure.phase)
         if phase != "SUCCEEDED":

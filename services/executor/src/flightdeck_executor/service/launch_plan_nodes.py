@@ -82,7 +82,9 @@ async def _watch(rnd: Round, uid: str, node: NodeState) -> None:
     _name_child(rnd, child)
 
 
-def _child_failed(child: identifier_pb2.WorkflowExecutionIdentifier) -> execution_pb2.ExecutionError:
+def _child_failed(
+    child: identifier_pb2.WorkflowExecutionIdentifier,
+) -> execution_pb2.ExecutionError:
     return execution_pb2.ExecutionError(
         code="LaunchPlanExecutionFailed", message=f"child {child.name} failed: Unknown Error"
     )
