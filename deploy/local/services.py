@@ -8,6 +8,7 @@ stops them all. The end-to-end tests import it to start the same processes the s
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import signal
@@ -99,6 +100,13 @@ SERVICES = (
         None,
         "FLIGHTDECK_NOTIFICATIONS_HTTP_PORT",
     ),
+    Service(
+        "agents",
+        "flightdeck_agents",
+        "FLIGHTDECK_AGENTS_",
+        "FLIGHTDECK_AGENTS_GRPC_PORT",
+        "FLIGHTDECK_AGENTS_HTTP_PORT",
+    ),
 )
 
 
@@ -117,11 +125,16 @@ def service_env(service: Service, log_format: str) -> dict[str, str]:
         f"{prefix}CONTROL_PLANE__TARGET": f"127.0.0.1:{p['FLIGHTDECK_EDGE_GRPC_PORT']}",
         f"{prefix}PUBLIC_URL": f"http://127.0.0.1:{p['FLIGHTDECK_EDGE_HTTP_PORT']}",
         f"{prefix}WORK_DIR": str(REPO / "var" / "executor" / "work"),
+        f"{prefix}AGENTS__TARGET": f"127.0.0.1:{p['FLIGHTDECK_AGENTS_GRPC_PORT']}",
     }
     if service.grpc_port_key:
         env[f"{prefix}SERVER__GRPC_PORT"] = p[service.grpc_port_key]
     if service.name == "admin":
         env[f"{prefix}SEED_PROJECTS"] = '["flytesnacks"]'  # pyflyte's default project
+    if service.name == "agents":
+        # flytekit's own agent server, which `pyflyte serve agent` runs (not started here).
+        target = f"127.0.0.1:{p['FLIGHTDECK_AGENT_SERVER_PORT']}"
+        env[f"{prefix}SERVERS"] = json.dumps([{"name": "flytekit", "target": target}])
     return {**os.environ, **env}
 
 

@@ -10,8 +10,6 @@ from flyteidl.service import admin_pb2_grpc, identity_pb2, identity_pb2_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from prometheus_client.parser import text_string_to_metric_families
 
-from flightdeck_proto import cache_pb2, cache_pb2_grpc
-
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
 
@@ -73,9 +71,6 @@ async def test_unbuilt_methods_answer_unimplemented_naming_the_method(
             "IdentityService/UserInfo": identity_pb2_grpc.IdentityServiceStub(channel).UserInfo(
                 identity_pb2.UserInfoRequest()
             ),
-            "CacheService/EvictTaskExecutionCache": cache_pb2_grpc.CacheServiceStub(
-                channel
-            ).EvictTaskExecutionCache(cache_pb2.EvictTaskExecutionCacheRequest()),
         }
         for method, call in calls.items():
             code, message = await _code_and_message(call)

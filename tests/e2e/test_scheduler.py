@@ -164,7 +164,8 @@ def test_a_one_minute_schedule_fires_once_per_tick_across_replicas_until_deactiv
     for _ in range(2):
         replicas.start()
     for url in replicas.urls():
-        wait_for(lambda url=url: httpx.get(f"{url}/readyz").status_code == 200, 60, url)
+        ready = f"{url}/readyz"
+        wait_for(lambda ready=ready: replicas.launcher.answers(ready) == 200, 60, ready)
     _set_state(admin, key, launch_plan_pb2.ACTIVE)
     lp = admin.GetLaunchPlan(
         common_pb2.ObjectGetRequest(

@@ -14,6 +14,8 @@ local stack's S3 store (SeaweedFS, which `make test` starts).
   - ``pods(ns)``, ``set_pod_phase(ns, name, "Running"|"Succeeded"|"Failed", exit_code, message)``:
     no kubelet runs here, a test writes pod status as one would
   - ``check_alive()``: raises with the log's tail when a process died
+
+kubelet.py (loaded by the tests that need it) runs a namespace's pods as local processes.
 """
 
 from __future__ import annotations

@@ -97,6 +97,10 @@ class PropellerOptions:
     bucket: str = "flightdeck"
     cluster_id: str = "propeller"
     limit_namespace: str = "all"
+    raw_output_policy: str = "inline"
+    """Outputs in propeller's events: ``inline`` (the literals) or ``reference`` (a URI in
+    propeller's store, which flightdeck reads only when its storage is that bucket; the test
+    suite's services keep theirs on local disk)."""
 
 
 # --- processes -----------------------------------------------------------------------------
@@ -491,6 +495,7 @@ class KubeCluster:
                 PROF_PORT=str(self.propeller_prof_port),
                 BUCKET=options.bucket,
                 CLUSTER_ID=options.cluster_id,
+                RAW_OUTPUT_POLICY=options.raw_output_policy,
                 ADMIN_ENDPOINT=options.admin_endpoint,
                 S3_ENDPOINT=options.s3_endpoint,
                 S3_ACCESS_KEY=options.s3_access_key,

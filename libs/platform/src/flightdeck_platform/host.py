@@ -95,7 +95,7 @@ class ServiceHost:
             )
             # Unknown query parameters are ignored, as grpc-gateway (and so flyteadmin) does.
             rest = RestGateway(
-                [r for d, _ in self.services for r in routes_of(d.descriptor)],
+                [r for d, _ in self.services for r in routes_of(d.descriptor) if not r.streaming],
                 self._channel,
                 reject_unknown_query=False,
             )

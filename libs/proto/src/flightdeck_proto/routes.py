@@ -33,6 +33,8 @@ class Route:
     input_type: type[Message]
     output_type: type[Message]
     bindings: tuple[HttpBinding, ...]
+    streaming: bool = False
+    """Either side streams: the REST gateway, which answers one JSON document, leaves it out."""
 
     @property
     def full_method(self) -> str:
@@ -69,6 +71,7 @@ def routes_of(service: ServiceDescriptor) -> list[Route]:
             input_type=GetMessageClass(method.input_type),
             output_type=GetMessageClass(method.output_type),
             bindings=_bindings(method),
+            streaming=method.client_streaming or method.server_streaming,
         )
         for method in service.methods
     ]

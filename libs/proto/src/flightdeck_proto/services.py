@@ -14,6 +14,8 @@ from flyteidl.service import (
     auth_pb2_grpc,
     dataproxy_pb2,
     dataproxy_pb2_grpc,
+    external_plugin_service_pb2,
+    external_plugin_service_pb2_grpc,
     identity_pb2,
     identity_pb2_grpc,
     signal_pb2,
@@ -49,6 +51,11 @@ ADMIN = _define(admin_pb2, admin_pb2_grpc, "AdminService")
 AUTH_METADATA = _define(auth_pb2, auth_pb2_grpc, "AuthMetadataService")
 IDENTITY = _define(identity_pb2, identity_pb2_grpc, "IdentityService")
 AGENT_METADATA = _define(agent_pb2, agent_pb2_grpc, "AgentMetadataService")
+ASYNC_AGENT = _define(agent_pb2, agent_pb2_grpc, "AsyncAgentService")
+SYNC_AGENT = _define(agent_pb2, agent_pb2_grpc, "SyncAgentService")
+EXTERNAL_PLUGIN = _define(
+    external_plugin_service_pb2, external_plugin_service_pb2_grpc, "ExternalPluginService"
+)
 CACHE = _define(cache_pb2, cache_pb2_grpc, "CacheService")
 DATA_PROXY = _define(dataproxy_pb2, dataproxy_pb2_grpc, "DataProxyService")
 SIGNAL = _define(signal_pb2, signal_pb2_grpc, "SignalService")
@@ -56,4 +63,7 @@ SIGNAL = _define(signal_pb2, signal_pb2_grpc, "SignalService")
 EVENT_METHODS = ("CreateWorkflowEvent", "CreateNodeEvent", "CreateTaskEvent")
 """AdminService methods served by the events gateway instead of the admin service."""
 
-ALL = (ADMIN, AUTH_METADATA, IDENTITY, AGENT_METADATA, CACHE, DATA_PROXY, SIGNAL)
+AGENTS = (ASYNC_AGENT, SYNC_AGENT, AGENT_METADATA, EXTERNAL_PLUGIN)
+"""Served by the agents service in front of the operator's agent servers."""
+
+ALL = (ADMIN, AUTH_METADATA, IDENTITY, CACHE, DATA_PROXY, SIGNAL, *AGENTS)

@@ -275,7 +275,6 @@ def build_host(
             (services.ADMIN, admin_apis),
             (services.AUTH_METADATA, None),
             (services.IDENTITY, None),
-            (services.AGENT_METADATA, None),
             (services.CACHE, [_cache_api(database)]),
         ],
         probes={"mongo": lambda: mongo.ping(client), "object_store": blobs.ping},

@@ -64,6 +64,17 @@ async def test_labels_the_request_sets_are_stored_as_given(world: World) -> None
     assert dict(_handed_spec(world).labels.values) == {"mine": "yes", "org": "x"}
 
 
+async def test_the_requests_notification_rules_are_recorded_once(world: World) -> None:
+    request = world.request("run1", x=1)
+    rule = common_pb2.Notification(
+        phases=[4], email=common_pb2.EmailNotification(recipients_email=["a@example.com"])
+    )
+    request.spec.notifications.notifications.append(rule)
+    stored = await world.use_case.get(await world.use_case.create(request))
+    assert list(stored.closure.notifications) == [rule]
+    assert list(_handed_spec(world).notifications.notifications) == [rule]
+
+
 def _handed_spec(world: World) -> execution_pb2.ExecutionSpec:
     """The spec of the last ExecutionCreated admin published."""
     command = commands_pb2.ExecutorCommand.FromString(world.publisher.published[-1].command)

@@ -9,12 +9,15 @@ import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
 
 import grpc
 from faststream.kafka import KafkaBroker
 
 from flightdeck_executor.api.logs import log_routes
 from flightdeck_executor.clients import control_plane
+from flightdeck_executor.clients.agents import GrpcAgents
 from flightdeck_executor.clients.kubernetes import KubernetesCluster
 from flightdeck_executor.consumers import commands
 from flightdeck_executor.domain.flyteworkflow import TaskResources
@@ -72,6 +75,7 @@ def engine_config(settings: ExecutorSettings) -> EngineConfig:
         max_system_failures=tasks.max_system_failures,
         kill_grace_seconds=tasks.kill_grace_seconds,
         cache_heartbeat_seconds=settings.cache.reservation_heartbeat_seconds,
+        agent_unavailable_budget=settings.agents.unavailable_budget,
     )
 
 
@@ -105,6 +109,7 @@ def local_mode(
     task_cache: MongoTaskCache | None = None,
 ) -> Mode:
     timeout = settings.control_plane.call_timeout_seconds
+    agents, agent_companions, agent_closers = agents_of(settings)
     awake: list[Runs] = []
 
     def wake() -> None:
@@ -122,6 +127,7 @@ def local_mode(
         children=control_plane.GrpcChildExecutions(edge, timeout),
         recovery=control_plane.GrpcRecoverySource(edge, timeout),
         cache=task_cache,
+        agents=agents,
     )
     runs = Runs(
         engine,
@@ -131,7 +137,30 @@ def local_mode(
         settings.commands.cluster_pools,
     )
     awake.append(runs)
-    return Mode(runs, Ownership(runs, topic), closers=[runs.close, processes.aclose])
+    return Mode(
+        runs,
+        Ownership(runs, topic),
+        companions=agent_companions,
+        closers=[runs.close, processes.aclose, *agent_closers],
+    )
+
+
+def agents_of(
+    settings: ExecutorSettings,
+) -> tuple[GrpcAgents | None, dict[str, Callable[[], Awaitable[None]]], list[Any]]:
+    """The agents service client with its ListAgents reader (a companion: agents being away
+    must not make the executor unready), or nothing when no agents service is configured."""
+    config = settings.agents
+    if not config.target:
+        return None, {}, []
+    channel = control_plane.channel(config.target, settings.server.max_message_bytes)
+    agents = GrpcAgents(channel, config.call_timeout_seconds, config.task_types)
+    interval = timedelta(seconds=config.refresh_interval_seconds)
+
+    async def read_agents() -> None:
+        await agents.run(interval)
+
+    return agents, {"agents": read_agents}, [channel.close]
 
 
 async def handoff_mode(

@@ -147,6 +147,32 @@ class CacheSettings(BaseModel):
     )
 
 
+class AgentSettings(BaseModel):
+    """Task types an agent serves run there instead of as processes, through the agents
+    service (which fronts the operator's agent servers)."""
+
+    target: str = Field(
+        "",
+        description="gRPC address of the agents service; empty = no agents (every task runs "
+        "as a process).",
+    )
+    task_types: list[str] = Field(
+        default_factory=list,
+        description="Task types sent to the agents even before their ListAgents names them "
+        "(propeller's supportedTaskTypes); the rest are learnt from ListAgents.",
+    )
+    refresh_interval_seconds: float = Field(
+        30.0, gt=0, description="How often the agents' task types are read (ListAgents)."
+    )
+    call_timeout_seconds: float = Field(30.0, gt=0, description="Deadline of one agent call.")
+    unavailable_budget: int = Field(
+        30,
+        ge=1,
+        description="Agent calls in a row (one per round, about poll_interval_seconds apart) "
+        "that may find the agents out of reach before the attempt fails as a system error.",
+    )
+
+
 class ExecutorSettings(ServiceSettings):
     """Environment prefix ``FLIGHTDECK_EXECUTOR_``; only the HTTP port is served."""
 
@@ -168,6 +194,7 @@ class ExecutorSettings(ServiceSettings):
     commands: CommandSettings = CommandSettings()
     tasks: TaskSettings = TaskSettings()
     cache: CacheSettings = CacheSettings()
+    agents: AgentSettings = AgentSettings()
     work_dir: Path = Field(
         Path("var/executor/work"),
         description="Where task attempts run and keep their logs; replicas on one host share it.",

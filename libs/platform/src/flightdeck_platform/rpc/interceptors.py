@@ -1,7 +1,8 @@
 """Server interceptors, outermost first: tracing, metrics, logging, errors, [authentication].
 
-Each wraps only unary-unary behaviours, which is every RPC flightdeck serves; the streaming
-methods of health and reflection pass through untouched.
+Each wraps unary-unary behaviours; the error mapping wraps streaming ones too (the agents'
+log and sync-execution streams). The streaming methods of health and reflection pass through
+untouched, as their handlers come from grpc itself.
 """
 
 from __future__ import annotations
@@ -147,23 +148,78 @@ def _level_for(code: grpc.StatusCode) -> int:
 
 
 class ErrorInterceptor(UnaryInterceptor):
-    """The one place where failures become gRPC statuses."""
+    """The one place where failures become gRPC statuses, for streaming calls as well: a stream
+    that fails midway ends with the fault's status after the responses already sent."""
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(handler_call_details)
+        method = handler_call_details.method
+        if handler is None:
+            return handler
+        streaming = handler.request_streaming or handler.response_streaming
+        if streaming and method.startswith(_GRPC_OWN):
+            return handler
+        kind = _KINDS[(handler.request_streaming, handler.response_streaming)]
+        behavior = getattr(handler, kind)
+        if handler.response_streaming:
+            return handler._replace(**{kind: self._streaming(method, behavior)})  # type: ignore[attr-defined]
+
+        async def wrapped(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            return await self.around(method, (), behavior, request, context)
+
+        return handler._replace(**{kind: wrapped})  # type: ignore[attr-defined]
+
+    def _streaming(self, method: str, behavior: Any) -> Any:
+        async def wrapped(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            try:
+                async for response in behavior(request, context):
+                    yield response
+            except grpc.aio.AbortError:
+                raise
+            except Exception as error:
+                await _abort(method, error, context)
+
+        return wrapped
 
     async def around(self, method, metadata, behavior, request, context):  # type: ignore[no-untyped-def]
         try:
             return await behavior(request, context)
-        except faults.Fault as fault:
-            code = code_of(fault)
-            message = truncate(fault.message)
-            await context.abort(
-                code, message, trailing_metadata=status_trailer(code, message, fault.details)
-            )
         except grpc.aio.AbortError:
             raise
-        except Exception:
-            trace_id = format(trace.get_current_span().get_span_context().trace_id, "032x")
-            _log.exception("unexpected error", extra={"rpc_method": method, "trace_id": trace_id})
-            await context.abort(grpc.StatusCode.INTERNAL, f"internal error; trace id {trace_id}")
+        except Exception as error:
+            await _abort(method, error, context)
+
+
+_GRPC_OWN = "/grpc."
+"""Health and reflection: grpc's own handlers, which write to the context themselves."""
+
+
+_KINDS = {
+    (False, False): "unary_unary",
+    (False, True): "unary_stream",
+    (True, False): "stream_unary",
+    (True, True): "stream_stream",
+}
+
+
+async def _abort(method: str, error: Exception, context: grpc.aio.ServicerContext) -> None:
+    if isinstance(error, faults.Fault):
+        code = code_of(error)
+        message = truncate(error.message)
+        await context.abort(
+            code, message, trailing_metadata=status_trailer(code, message, error.details)
+        )
+    trace_id = format(trace.get_current_span().get_span_context().trace_id, "032x")
+    _log.error(
+        "unexpected error",
+        exc_info=error,
+        extra={"rpc_method": method, "trace_id": trace_id},
+    )
+    await context.abort(grpc.StatusCode.INTERNAL, f"internal error; trace id {trace_id}")
 
 
 def standard_chain(

@@ -195,7 +195,10 @@ def executor_spec(
         spec.interruptible.CopyFrom(config.interruptible)
     spec.overwrite_cache = config.overwrite_cache
     spec.envs.CopyFrom(config.envs)
-    spec.notifications.notifications.extend(notifications(stored, source))  # type: ignore[arg-type]
+    chosen = notifications(stored, source)
+    # The stored spec already holds the request's rules: replace them, never append.
+    del spec.notifications.notifications[:]
+    spec.notifications.notifications.extend(chosen)  # type: ignore[arg-type]
     return spec
 
 

@@ -28,6 +28,10 @@ class Attempts:
     task_version: int = 0
     attempt_started_at: float = 0.0
     launched_at: float = 0.0
+    agent_meta: str = ""
+    """An agent task's resource meta (hex), once the agent created it."""
+    agent_unavailable: int = 0
+    """Calls in a row that found the agents out of reach."""
 
 
 @dataclass

@@ -7,9 +7,15 @@ import asyncio
 
 from flyteidl.core import execution_pb2, literals_pb2
 
-from flightdeck_executor.domain import events, names
+from flightdeck_executor.domain import agent_resources, events, names
 from flightdeck_executor.domain.run_state import NODE_ACTIVE, TASK_ACTIVE, NodeState
-from flightdeck_executor.service import array_nodes, attempts, launch_plan_nodes, reporting
+from flightdeck_executor.service import (
+    agent_tasks,
+    array_nodes,
+    attempts,
+    launch_plan_nodes,
+    reporting,
+)
 from flightdeck_executor.service.rounds import Round, task_key
 
 WORKFLOW_ABORTED = "Workflow aborted."
@@ -57,7 +63,11 @@ def _abort_attempt(rnd: Round, uid: str, node: NodeState, reason: str) -> None:
         input_key=f"{node.data_dir}/inputs.pb",
         inputs=literals_pb2.LiteralMap(),
     )
-    attempts.kill_after_save(rnd, plan)
+    is_agent_task = bool(node.attempts.agent_meta) or agent_tasks.known(rnd, template)
+    if is_agent_task:
+        agent_tasks.delete_after_save(rnd, node, template)
+    else:
+        attempts.kill_after_save(rnd, plan)
     node.attempts.task_phase = "ABORTED"
     details = events.TaskDetails(
         task_type=template.type,
@@ -66,7 +76,8 @@ def _abort_attempt(rnd: Round, uid: str, node: NodeState, reason: str) -> None:
         input_uri=reporting.input_uri(rnd, node),
         generated_name=names.generated_name(rnd.execution_id.name, uid, node.attempts.attempt),
         error=execution_pb2.ExecutionError(code="Task Aborted", message=reason),
-        logs=(attempts.log_link(rnd, plan),),
+        logs=() if is_agent_task else (attempts.log_link(rnd, plan),),
+        plugin=agent_resources.PLUGIN if is_agent_task else events.PLUGIN,
     )
     reporting.task_phase(rnd, uid, node, "ABORTED", details)
 

@@ -100,23 +100,27 @@ async def may_launch(
     rnd: Round, scope: Scope, node_id: str, node: NodeState, generated_name: str
 ) -> bool:
     """For a serialized task, before launching an attempt: True once this attempt holds the
-    reservation; False while another holds it (the node stays QUEUED and, each round, looks
-    for what the holder put in the cache) or once that lookup hits. The owner is propeller's:
-    the attempt's generated name, ``FixedLengthUniqueIDForParts(50, [execution, node,
-    attempt])``."""
+    reservation and the cache still misses; False while another holds it (the node stays
+    QUEUED) or once the cache hits. The cache is read after reserving, so a runner that
+    populated and released since this node's first lookup is never run after. The owner is
+    propeller's: the attempt's generated name, ``FixedLengthUniqueIDForParts(50, [execution,
+    node, attempt])``."""
     template = _template(rnd, scope, node_id)
     cache = _cache_for(rnd, template)
     if cache is None or not template.metadata.cache_serializable or node.cache_status == SKIPPED:
         return True
     key = await _key(rnd, node, template)
-    if node.cache_waiting and await _served(rnd, scope.uid(node_id), node, template, cache, key):
-        node.cache_waiting = False
-        return False
     holder = await cache.reserve(key, generated_name, _heartbeat(rnd))
-    node.cache_waiting = holder != generated_name
-    if not node.cache_waiting:
+    held = holder == generated_name
+    if await _served(rnd, scope.uid(node_id), node, template, cache, key):
+        node.cache_waiting = False
+        if held:
+            await cache.release(key, generated_name)
+        return False
+    node.cache_waiting = not held
+    if held:
         node.cache_reserved_at = rnd.now.timestamp()
-    return not node.cache_waiting
+    return held
 
 
 def _heartbeat(rnd: Round) -> timedelta:

@@ -14,6 +14,7 @@ from google.protobuf.message import Message
 
 from flightdeck_executor.domain.events import NodeRef
 from flightdeck_executor.domain.run_state import NodeState, RunState
+from flightdeck_executor.service.agent_ports import Agents
 from flightdeck_executor.service.cache_ports import TaskCache
 from flightdeck_executor.service.ports import (
     ChildExecutions,
@@ -42,6 +43,8 @@ class EngineConfig:
     max_system_failures: int
     kill_grace_seconds: float
     cache_heartbeat_seconds: float = 10.0
+    agent_unavailable_budget: int = 30
+    """Agent calls in a row that may find the agents out of reach before the attempt fails."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,8 @@ class Engine:
     recovery: RecoverySource
     cache: TaskCache | None = None
     """None: no task cache (propeller's noop catalog), every task CACHE_DISABLED."""
+    agents: Agents | None = None
+    """None: no agents service; every task runs as a process."""
 
 
 def task_key(task_id: identifier_pb2.Identifier) -> tuple[str, str, str, str]:

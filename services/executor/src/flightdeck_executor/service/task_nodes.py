@@ -9,7 +9,7 @@ from flyteidl.core import execution_pb2, identifier_pb2, tasks_pb2, workflow_pb2
 
 from flightdeck_executor.domain import events, failures, templates
 from flightdeck_executor.domain.run_state import NodeState
-from flightdeck_executor.service import attempts, caching, dynamic_nodes, reporting
+from flightdeck_executor.service import agent_tasks, attempts, caching, dynamic_nodes, reporting
 from flightdeck_executor.service.rounds import Round, task_key
 from flightdeck_executor.service.scopes import Scope
 from flightdeck_storage import join_key
@@ -69,6 +69,9 @@ async def step(rnd: Round, scope: Scope, node_id: str, node: NodeState) -> None:
         await dynamic_nodes.step(rnd, scope, node_id, node)
         return
     plan = await plan_for(rnd, scope, node_id, node)
+    if await agent_tasks.handles(rnd, plan.template):
+        await agent_tasks.step(rnd, scope, node_id, node, plan)
+        return
     uid = scope.uid(node_id)
     generated = plan.generated_name(rnd.execution_id.name)
     if not node.attempts.task_phase:

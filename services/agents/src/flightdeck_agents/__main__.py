@@ -1,0 +1,3 @@
+from flightdeck_agents.server import main
+
+main()
