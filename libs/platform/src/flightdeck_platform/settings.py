@@ -143,5 +143,21 @@ class TopicReplicationSettings(BaseModel):
         return self
 
 
+class PhaseFeedTopicSettings(BaseModel):
+    prefix: str = Field(
+        "", description="Prepended to the phase feed's topic name: the events service's prefix."
+    )
+
+
+class PhaseFeedSettings(BaseModel):
+    """A reader of the execution phase feed (flightdeck_platform.phase_feed)."""
+
+    consumer_group: str = Field(description="Kafka consumer group of the feed's readers.")
+    max_batch: int = Field(500, gt=0, description="Most feed records handled per batch.")
+    batch_wait_ms: int = Field(
+        100, ge=0, description="How long a poll waits for more records to fill a batch."
+    )
+
+
 class RedisSettings(BaseModel):
     url: str = Field("redis://127.0.0.1:16379/0", description="Redis URL.")

@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 
 import httpx
-from faststream.kafka import KafkaBroker
 
 from flightdeck_notifications.clients import admin
 from flightdeck_notifications.clients.channels import SmtpAndWebhooks, SmtpConfig
@@ -24,7 +23,7 @@ from flightdeck_notifications.store import jobs
 from flightdeck_platform.entrypoint import run_service
 from flightdeck_platform.host import ServiceHost
 from flightdeck_platform.kafka_offsets import watch_consumer_lag
-from flightdeck_platform.kafka_topics import require
+from flightdeck_platform.phase_feed import PhaseFeed
 from flightdeck_records import topics
 
 SERVICE_NAME = "flightdeck-notifications"
@@ -61,37 +60,6 @@ def smtp_config(settings: NotificationsSettings) -> SmtpConfig:
     )
 
 
-class PhaseFeed:
-    """The feed's subscriber. Its start may be interrupted by shutdown at any point, so the
-    broker's own start runs to completion and stop waits for it (a broker stopped halfway
-    through starting would leave its connections open)."""
-
-    def __init__(self, settings: NotificationsSettings, intake: Intake) -> None:
-        self._settings = settings
-        self.broker = KafkaBroker(
-            settings.kafka.bootstrap_servers, client_id=settings.kafka.client_id
-        )
-        self.topic = settings.topics.prefix + topics.EXECUTION_PHASES
-        feed = settings.phase_feed
-        phase_changes.subscribe(
-            self.broker, intake, self.topic, feed.consumer_group, feed.max_batch, feed.batch_wait_ms
-        )
-        self._starting: asyncio.Future[None] | None = None
-
-    async def start(self) -> None:
-        """Once the feed's topic exists (the events service creates it); raises before."""
-        await require(self._settings.kafka, [self.topic])
-        if self._starting is None:
-            self._starting = asyncio.ensure_future(self.broker.start())
-        await asyncio.shield(self._starting)
-
-    async def stop(self) -> None:
-        if self._starting is not None:
-            with contextlib.suppress(Exception):
-                await self._starting
-        await self.broker.stop()
-
-
 @contextlib.asynccontextmanager
 async def wired(settings: NotificationsSettings) -> AsyncIterator[ServiceHost]:
     """The host (not started), with the dispatcher running until the block ends. Readiness is
@@ -112,7 +80,12 @@ async def wired(settings: NotificationsSettings) -> AsyncIterator[ServiceHost]:
         SmtpAndWebhooks(smtp_config(settings), http),
         policy(settings),
     )
-    feed = PhaseFeed(settings, Intake(queue))
+    feed = PhaseFeed(
+        settings.kafka,
+        settings.topics.prefix + topics.EXECUTION_PHASES,
+        settings.phase_feed,
+        phase_changes.notifications_reader(Intake(queue)),
+    )
     sending = asyncio.create_task(dispatcher.run(settings.delivery.poll_interval_seconds))
     try:
         lag = watch_consumer_lag(settings.kafka, settings.phase_feed.consumer_group, [feed.topic])

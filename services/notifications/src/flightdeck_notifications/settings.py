@@ -7,6 +7,8 @@ from pydantic_settings import SettingsConfigDict
 
 from flightdeck_platform.settings import (
     KafkaSettings,
+    PhaseFeedSettings,
+    PhaseFeedTopicSettings,
     RedisSettings,
     ServerSettings,
     ServiceSettings,
@@ -24,22 +26,6 @@ DEFAULT_SLACK = (
     "Execution *{{ name }}* in {{ project }}/{{ domain }} reached phase *{{ phase }}*."
     "{{ error }} <{{ url }}|Open the run>"
 )
-
-
-class TopicSettings(BaseModel):
-    prefix: str = Field(
-        "", description="Prepended to the phase feed's topic name: the events service's prefix."
-    )
-
-
-class PhaseFeedSettings(BaseModel):
-    consumer_group: str = Field(
-        "flightdeck-notifications", description="Kafka consumer group of the feed's readers."
-    )
-    max_batch: int = Field(500, gt=0, description="Most feed records handled per batch.")
-    batch_wait_ms: int = Field(
-        100, ge=0, description="How long a poll waits for more records to fill a batch."
-    )
 
 
 class QueueSettings(BaseModel):
@@ -114,8 +100,8 @@ class NotificationsSettings(ServiceSettings):
 
     server: ServerSettings = ServerSettings(grpc_port=0, http_port=8780)
     kafka: KafkaSettings = KafkaSettings(client_id="flightdeck-notifications")
-    topics: TopicSettings = TopicSettings()
-    phase_feed: PhaseFeedSettings = PhaseFeedSettings()
+    topics: PhaseFeedTopicSettings = PhaseFeedTopicSettings()
+    phase_feed: PhaseFeedSettings = PhaseFeedSettings(consumer_group="flightdeck-notifications")
     redis: RedisSettings = RedisSettings()
     queue: QueueSettings = QueueSettings()
     control_plane: ControlPlaneSettings = ControlPlaneSettings()

@@ -9,12 +9,10 @@ import contextlib
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import timedelta
 
-from faststream.kafka import KafkaBroker
-
 from flightdeck_platform.entrypoint import run_service
 from flightdeck_platform.host import Connect, ServiceHost
 from flightdeck_platform.kafka_offsets import watch_consumer_lag
-from flightdeck_platform.kafka_topics import require
+from flightdeck_platform.phase_feed import PhaseFeed
 from flightdeck_platform.readiness import Probe
 from flightdeck_proto import services
 from flightdeck_records import topics
@@ -46,40 +44,14 @@ def build_host(
     )
 
 
-class PhaseFeed:
-    """Retention's subscriber on the phase feed. Its start may be interrupted by shutdown at any
-    point, so the broker's own start runs to completion and stop waits for it: a broker
-    stopped halfway through starting would leave its connections open."""
-
-    def __init__(self, settings: SignalsSettings, retention: Retention) -> None:
-        self._settings = settings
-        self.broker = KafkaBroker(
-            settings.kafka.bootstrap_servers, client_id=settings.kafka.client_id
-        )
-        self.topic = settings.topics.prefix + topics.EXECUTION_PHASES
-        feed = settings.phase_feed
-        phase_changes.subscribe(
-            self.broker,
-            retention,
-            self.topic,
-            feed.consumer_group,
-            feed.max_batch,
-            feed.batch_wait_ms,
-        )
-        self._starting: asyncio.Future[None] | None = None
-
-    async def start(self) -> None:
-        """Once the feed's topic exists; raises TopicMissing before."""
-        await require(self._settings.kafka, [self.topic])
-        if self._starting is None:
-            self._starting = asyncio.ensure_future(self.broker.start())
-        await asyncio.shield(self._starting)
-
-    async def stop(self) -> None:
-        if self._starting is not None:
-            with contextlib.suppress(Exception):
-                await self._starting
-        await self.broker.stop()
+def retention_feed(settings: SignalsSettings, retention: Retention) -> PhaseFeed:
+    """The phase feed's reader that tells retention which executions ended."""
+    return PhaseFeed(
+        settings.kafka,
+        settings.topics.prefix + topics.EXECUTION_PHASES,
+        settings.phase_feed,
+        phase_changes.retention_reader(retention),
+    )
 
 
 @contextlib.asynccontextmanager
@@ -96,7 +68,7 @@ async def wired(settings: SignalsSettings) -> AsyncIterator[ServiceHost]:
         timedelta(seconds=settings.retention.period_seconds),
         settings.retention.batch_size,
     )
-    feed = PhaseFeed(settings, retention)
+    feed = retention_feed(settings, retention)
     sweeper = asyncio.create_task(
         retention.run(timedelta(seconds=settings.retention.sweep_interval_seconds))
     )

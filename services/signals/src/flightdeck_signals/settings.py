@@ -5,6 +5,8 @@ from pydantic_settings import SettingsConfigDict
 
 from flightdeck_platform.settings import (
     KafkaSettings,
+    PhaseFeedSettings,
+    PhaseFeedTopicSettings,
     RedisSettings,
     ServerSettings,
     ServiceSettings,
@@ -36,25 +38,6 @@ class RetentionSettings(BaseModel):
     batch_size: int = Field(100, gt=0, description="Executions removed per sweep query.")
 
 
-class TopicSettings(BaseModel):
-    prefix: str = Field(
-        "",
-        description="Prepended to the phase feed's topic name: the events service's prefix.",
-    )
-
-
-class PhaseFeedSettings(BaseModel):
-    """The consumer of the execution phase feed that tells retention which executions ended."""
-
-    consumer_group: str = Field(
-        "flightdeck-signals-retention", description="Kafka consumer group of the feed's readers."
-    )
-    max_batch: int = Field(500, gt=0, description="Most feed records handled per batch.")
-    batch_wait_ms: int = Field(
-        100, ge=0, description="How long a poll waits for more records to fill a batch."
-    )
-
-
 class SignalsSettings(ServiceSettings):
     """Environment prefix ``FLIGHTDECK_SIGNALS_``; sections nest with ``__``."""
 
@@ -67,5 +50,5 @@ class SignalsSettings(ServiceSettings):
     store: SignalStoreSettings = SignalStoreSettings()
     retention: RetentionSettings = RetentionSettings()
     kafka: KafkaSettings = KafkaSettings(client_id="flightdeck-signals")
-    topics: TopicSettings = TopicSettings()
-    phase_feed: PhaseFeedSettings = PhaseFeedSettings()
+    topics: PhaseFeedTopicSettings = PhaseFeedTopicSettings()
+    phase_feed: PhaseFeedSettings = PhaseFeedSettings(consumer_group="flightdeck-signals-retention")

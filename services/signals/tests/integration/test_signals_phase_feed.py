@@ -20,18 +20,19 @@ from redis.asyncio import Redis
 from flightdeck_platform import readiness
 from flightdeck_platform.host import ServiceHost
 from flightdeck_platform.kafka_topics import TopicMissing
-from flightdeck_platform.settings import KafkaSettings, RedisSettings, ServerSettings
+from flightdeck_platform.settings import (
+    KafkaSettings,
+    PhaseFeedSettings,
+    PhaseFeedTopicSettings,
+    RedisSettings,
+    ServerSettings,
+)
 from flightdeck_proto.gen.flightdeck.internal.v1 import events_pb2
 from flightdeck_records import topics
 from flightdeck_signals.domain.errors import StoreUnavailable
-from flightdeck_signals.server import PhaseFeed, wired
+from flightdeck_signals.server import retention_feed, wired
 from flightdeck_signals.service.retention import Retention
-from flightdeck_signals.settings import (
-    PhaseFeedSettings,
-    SignalsSettings,
-    SignalStoreSettings,
-    TopicSettings,
-)
+from flightdeck_signals.settings import SignalsSettings, SignalStoreSettings
 from flightdeck_signals.store.keys import SignalKeys
 from flightdeck_signals.store.signals import RedisSignalStore
 
@@ -105,7 +106,7 @@ def _settings(bootstrap: str, prefix: str, key_prefix: str, url: str) -> Signals
         redis=RedisSettings(url=url),
         store=SignalStoreSettings(key_prefix=key_prefix),
         kafka=KafkaSettings(bootstrap_servers=bootstrap, client_id="test-signals"),
-        topics=TopicSettings(prefix=prefix),
+        topics=PhaseFeedTopicSettings(prefix=prefix),
         phase_feed=PhaseFeedSettings(consumer_group=f"{prefix}retention", batch_wait_ms=10),
     )
 
@@ -180,7 +181,7 @@ async def test_offsets_are_committed_only_after_the_mark_so_a_failed_batch_comes
     settings = _settings(stack_kafka_bootstrap, feed_topic, key_prefix, stack_redis_url)
     topic = feed_topic + topics.EXECUTION_PHASES
     await _publish_feed(stack_kafka_bootstrap, topic)
-    feed = PhaseFeed(settings, Retention(store, timedelta(days=1)))
+    feed = retention_feed(settings, Retention(store, timedelta(days=1)))
     await feed.start()
     try:
         await _eventually(lambda: redis_client.zscore(keys.terminal, keys.tag(_execution("done"))))
@@ -201,7 +202,7 @@ async def test_the_consumer_waits_for_the_events_service_to_create_the_topic(
     prefix = f"test-{uuid.uuid4().hex[:8]}."
     settings = _settings(stack_kafka_bootstrap, prefix, key_prefix, stack_redis_url)
     store = RedisSignalStore(redis_client, SignalKeys(key_prefix))
-    feed = PhaseFeed(settings, Retention(store, timedelta(days=1)))
+    feed = retention_feed(settings, Retention(store, timedelta(days=1)))
     try:
         with pytest.raises(TopicMissing, match=f"topic {prefix}flightdeck.execution-phases"):
             await feed.start()

@@ -10,6 +10,8 @@ from faststream.kafka import KafkaBroker, TestKafkaBroker
 from flyteidl.core import identifier_pb2
 from prometheus_client import REGISTRY
 
+from flightdeck_platform import phase_feed
+from flightdeck_platform.settings import PhaseFeedSettings
 from flightdeck_proto.gen.flightdeck.internal.v1 import events_pb2
 from flightdeck_signals.consumers import phase_changes
 from flightdeck_signals.domain.errors import StoreUnavailable
@@ -19,6 +21,7 @@ from flightdeck_signals.store.memory import InMemorySignalStore
 TOPIC = "flightdeck.execution-phases"
 OCCURRED = datetime(2024, 3, 1, 12, tzinfo=UTC)
 PERIOD = timedelta(hours=1)
+FEED = PhaseFeedSettings(consumer_group="group", max_batch=10, batch_wait_ms=10)
 
 
 def _ended(name: str) -> bytes:
@@ -52,7 +55,7 @@ async def test_ended_executions_are_marked_and_unreadable_records_passed_over() 
     store = InMemorySignalStore()
     retention = Retention(store, PERIOD, clock=lambda: OCCURRED + PERIOD)
     broker = KafkaBroker()
-    phase_changes.subscribe(broker, retention, TOPIC, "group", max_batch=10, wait_ms=10)
+    phase_feed.subscribe(broker, TOPIC, FEED, phase_changes.retention_reader(retention))
     before = _count("unreadable")
     async with TestKafkaBroker(broker) as test_broker:
         await test_broker.publish_batch(
@@ -65,10 +68,10 @@ async def test_ended_executions_are_marked_and_unreadable_records_passed_over() 
 async def test_a_failed_mark_fails_the_batch_so_it_is_delivered_again(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(phase_changes, "RETRY_PAUSE_SECONDS", 0)
+    monkeypatch.setattr(phase_feed, "RETRY_PAUSE_SECONDS", 0)
     retention = Retention(_UnreachableStore(), PERIOD)
     broker = KafkaBroker()
-    phase_changes.subscribe(broker, retention, TOPIC, "group", max_batch=10, wait_ms=10)
+    phase_feed.subscribe(broker, TOPIC, FEED, phase_changes.retention_reader(retention))
     async with TestKafkaBroker(broker) as test_broker:
         with pytest.raises(StoreUnavailable):
             await test_broker.publish_batch(_ended("a"), topic=TOPIC)
