@@ -157,6 +157,17 @@ class RunStoreContract:
 
         assert await store.unfinished([0]) == ["p:d:run1"]
 
+    async def test_a_run_set_aside_is_no_longer_unfinished_and_its_document_stays(
+        self, store: Any
+    ) -> None:
+        await store.add(_run("p:d:a"))
+        await store.add(_run("p:d:b"))
+
+        await store.set_aside("p:d:a", "failed to load 3 times")
+
+        assert await store.unfinished([0]) == ["p:d:b"]
+        assert await store.load("p:d:a") == _run("p:d:a")
+
     async def test_a_dead_lettered_event_leaves_the_run_as_it_was(self, store: Any) -> None:
         run = _run()
         await store.add(run)
@@ -206,6 +217,18 @@ class TestMongoRunStore(RunStoreContract):
 
         assert [(d["run"], d["kind"], d["payload"], d["reason"]) for d in found] == [
             ("p:d:a", "node", b"\x00\x01", "refused")
+        ]
+
+    async def test_a_run_set_aside_is_kept_among_the_dead_letters(
+        self, store: MongoRunStore, mongo_database: Any
+    ) -> None:
+        await store.add(_run("p:d:a"))
+        await store.set_aside("p:d:a", "failed to load 3 times")
+
+        found = [d async for d in mongo_database["executor_dead_letters"].find({}, {"_id": 0})]
+
+        assert [(d["run"], d["kind"], d["reason"]) for d in found] == [
+            ("p:d:a", "run", "failed to load 3 times")
         ]
 
     async def test_a_dead_lettered_command_is_kept_with_its_bytes_and_position(

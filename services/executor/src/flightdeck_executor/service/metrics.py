@@ -19,6 +19,11 @@ ROUND_FAILURES = Counter(
 RUNS_FINISHED = Counter(
     "flightdeck_executor_runs_finished", "Runs this replica drove to the end, by phase.", ["phase"]
 )
+RUNS_SET_ASIDE = Counter(
+    "flightdeck_executor_runs_set_aside",
+    "Runs whose stored document could not be read on resume, set aside in "
+    "executor_dead_letters (kind run) so the rest of their partition resumes.",
+)
 RUNS_ACTIVE = Gauge("flightdeck_executor_runs_active", "Runs this replica drives now.")
 TASK_SLOTS_IN_USE = Gauge(
     "flightdeck_executor_task_slots_in_use", "Task processes this replica runs now."

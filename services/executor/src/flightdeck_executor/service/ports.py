@@ -96,6 +96,10 @@ class RunStore(Protocol):
     async def dead_letter_command(self, letter: CommandDeadLetter) -> None:
         """Kept next to the refused events, as kind ``command``."""
 
+    async def set_aside(self, key: str, reason: str) -> None:
+        """Takes a run that cannot be read out of the runs to drive, recording it among the
+        dead letters as kind ``run``; its document stays for an operator to inspect."""
+
 
 class ProcessStatus(Protocol):
     """One of the runner's status values (processes.local)."""

@@ -13,12 +13,21 @@ from collections.abc import Iterable
 from flightdeck_executor.domain.run_state import RunState
 from flightdeck_executor.service import metrics
 from flightdeck_executor.service.driver import RunDriver
-from flightdeck_executor.service.ports import EventSink, RunStore, StoredRun
+from flightdeck_executor.service.ports import EventSink, RunStore, StoredRun, StoreUnavailable
 from flightdeck_executor.service.rounds import Engine
 from flightdeck_proto.gen.flightdeck.internal.v1 import executions_pb2
 from flightdeck_records import topics
 
+LOAD_ATTEMPTS = 3
+"""Reads of a run's document on resume before it is set aside as unreadable (a store outage
+spends none: it fails the whole resume, which is retried)."""
+LOAD_RETRY_PAUSE_SECONDS = 0.5
+
 _log = logging.getLogger("flightdeck.executor.runs")
+
+
+class UnreadableRun(Exception):
+    """A run's stored document that keeps failing to load: not the store being away."""
 
 
 class Runs:
@@ -63,15 +72,38 @@ class Runs:
             running[0].request_abort(command.cause)
 
     async def assigned(self, partitions: Iterable[int]) -> None:
+        """Resumes the unfinished runs of newly assigned partitions. A run whose document cannot
+        be read is set aside (dead letters, kind ``run``) so that it cannot hold up the other
+        runs of its partition; a store outage raises, for the whole resume to be retried."""
         for key in await self._store.unfinished(sorted(partitions)):
             if key in self._drivers:
                 continue
-            run = await self._store.load(key)
+            try:
+                run = await self._load(key)
+            except UnreadableRun as error:
+                _log.exception("run %s cannot be read; it is set aside", key)
+                await self._store.set_aside(key, str(error))
+                metrics.RUNS_SET_ASIDE.inc()
+                continue
             if run is None or run.state.finished:
                 await self._store.finish(key)
                 continue
             _log.info("resuming run %s", key)
             self._start(run)
+
+    async def _load(self, key: str) -> StoredRun | None:
+        for attempt in range(1, LOAD_ATTEMPTS + 1):
+            try:
+                return await self._store.load(key)
+            except StoreUnavailable:
+                raise
+            except Exception as error:
+                if attempt == LOAD_ATTEMPTS:
+                    raise UnreadableRun(
+                        f"run {key} failed to load {attempt} times: {error!r}"
+                    ) from error
+                await asyncio.sleep(LOAD_RETRY_PAUSE_SECONDS)
+        raise AssertionError("unreachable")
 
     async def revoked(self, partitions: Iterable[int]) -> None:
         lost = set(partitions)

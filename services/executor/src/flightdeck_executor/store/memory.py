@@ -96,6 +96,10 @@ class InMemoryRunStore:
     async def dead_letter_command(self, letter: CommandDeadLetter) -> None:
         self.command_dead_letters.append(letter)
 
+    async def set_aside(self, key: str, reason: str) -> None:
+        self.dead_letters.append(DeadLetter(key, "run", b"", reason, datetime.now(UTC)))
+        self._active.pop(key, None)
+
 
 def _copied(outbox: Sequence[PendingEvent]) -> list[PendingEvent]:
     return [PendingEvent(e.kind, e.payload, e.attempts) for e in outbox]

@@ -29,6 +29,8 @@ RUNS, ACTIVE, DEAD_LETTERS = "executor_runs", "executor_active", "executor_dead_
 ACTIVE_BY_PARTITION = IndexModel([("partition", 1)], name="active_by_partition")
 COMMAND = "command"
 """The dead letters' kind of a command (an event's is workflow, node or task)."""
+RUN = "run"
+"""The dead letters' kind of a run set aside because its document cannot be read."""
 
 # ConnectionFailure covers server selection timeouts, network timeouts and AutoReconnect
 # (a primary stepping down): all of them say "not now", none says "never".
@@ -148,6 +150,15 @@ class MongoRunStore:
                 "at": datetime.now(UTC),
             }
         )
+
+    @_translated
+    async def set_aside(self, key: str, reason: str) -> None:
+        # The letter first: a crash between the two leaves the run active, to be set aside
+        # again on the next resume, never a run that silently stops being driven.
+        await self._dead.insert_one(
+            {"run": key, "kind": RUN, "reason": reason, "at": datetime.now(UTC)}
+        )
+        await self._active.delete_one({"_id": key})
 
 
 def connect(url: str, appname: str, timeout_ms: int) -> AsyncMongoClient:
