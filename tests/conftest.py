@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
-import sys
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -15,6 +13,7 @@ from typing import Any
 
 import grpc
 import pytest
+import testkit
 from flyteidl.admin import (
     cluster_assignment_pb2,
     matchable_resource_pb2,
@@ -35,12 +34,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 def _load_module(name: str, relative_path: str) -> ModuleType:
     """A script of the repository (not a package) loaded as a module."""
-    spec = importlib.util.spec_from_file_location(name, REPO / relative_path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return testkit.load_script(name, REPO / relative_path)
 
 
 launcher = _load_module("local_services", "deploy/local/services.py")

@@ -18,9 +18,9 @@ case ":$PATH:" in *:/usr/sbin:*) ;; *) PATH="$PATH:/usr/sbin:/sbin" ;; esac
 # shellcheck source=ports.env
 source "$LOCAL_DIR/ports.env"
 
-ALL_COMPONENTS=(kafka ferretdb redis edge s3)
+ALL_COMPONENTS=(kafka ferretdb redis edge jaeger s3)
 # What up/down/status act on when no component is named; s3 (SeaweedFS) only on request.
-DEFAULT_COMPONENTS=(kafka ferretdb redis edge)
+DEFAULT_COMPONENTS=(kafka ferretdb redis edge jaeger)
 [[ ${FLIGHTDECK_LOCAL_S3:-0} != 1 ]] || DEFAULT_COMPONENTS+=(s3)
 
 declare -A PORTS=()         # ports that must all answer, the first one is shown by status
@@ -272,6 +272,8 @@ ensure_packages() {
         die "ferretdb needs Go >= 1.24 to build (https://go.dev/doc/install)" ;;
       redis) mapfile -t -O "${#missing[@]}" missing < <(need redis-server redis-server; need redis-cli redis-tools) ;;
       edge) mapfile -t -O "${#missing[@]}" missing < <(need nginx nginx) ;;
+      jaeger) command -v go >/dev/null 2>&1 || [[ -x $BIN_DIR/jaeger ]] ||
+        die "jaeger needs Go >= 1.24 to build (https://go.dev/doc/install)" ;;
       s3) command -v go >/dev/null 2>&1 || [[ -x $BIN_DIR/weed ]] ||
         die "s3 needs Go >= 1.26 to build SeaweedFS (https://go.dev/doc/install)" ;;
     esac

@@ -12,13 +12,14 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -41,6 +42,15 @@ class Service:
     env_prefix: str
     grpc_port_key: str | None
     http_port_key: str
+    replica: int = 0  # its ports are ports.env's plus replica * FLIGHTDECK_REPLICA_PORT_STEP
+
+    @property
+    def label(self) -> str:
+        return self.name if self.replica == 0 else f"{self.name}-{self.replica + 1}"
+
+    def port(self, key: str) -> str:
+        p = ports()
+        return str(int(p[key]) + self.replica * int(p["FLIGHTDECK_REPLICA_PORT_STEP"]))
 
 
 SERVICES = (
@@ -107,14 +117,46 @@ SERVICES = (
         "FLIGHTDECK_AGENTS_GRPC_PORT",
         "FLIGHTDECK_AGENTS_HTTP_PORT",
     ),
+    Service(
+        "console",
+        "flightdeck_console",
+        "FLIGHTDECK_CONSOLE_",
+        None,
+        "FLIGHTDECK_CONSOLE_HTTP_PORT",
+    ),
 )
+
+
+# A timer loop rather than a server or a consumer-group member: nothing balances work to it.
+SINGLETONS = frozenset({"scheduler"})
+
+
+def members(count: int | None = None) -> tuple[Service, ...]:
+    """Every process `make run` starts: each service, and its replicas beyond the first."""
+    count = int(ports()["FLIGHTDECK_REPLICAS"]) if count is None else count
+    return tuple(
+        replace(service, replica=i)
+        for service in SERVICES
+        for i in range(1 if service.name in SINGLETONS else max(count, 1))
+    )
+
+
+def jaeger_otlp_endpoint() -> str | None:
+    """Jaeger's OTLP receiver when `deploy/local/up jaeger` runs it: then every service
+    exports its spans there, with nothing to configure."""
+    port = int(ports()["FLIGHTDECK_JAEGER_OTLP_PORT"])
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return f"http://127.0.0.1:{port}"
+    except OSError:
+        return None
 
 
 def service_env(service: Service, log_format: str) -> dict[str, str]:
     p = ports()
     prefix = service.env_prefix
     env = {
-        f"{prefix}SERVER__HTTP_PORT": p[service.http_port_key],
+        f"{prefix}SERVER__HTTP_PORT": service.port(service.http_port_key),
         f"{prefix}LOGGING__FORMAT": log_format,
         f"{prefix}MONGO__URL": f"mongodb://127.0.0.1:{p['FLIGHTDECK_MONGO_PORT']}/",
         f"{prefix}KAFKA__BOOTSTRAP_SERVERS": f"127.0.0.1:{p['FLIGHTDECK_KAFKA_PORT']}",
@@ -128,7 +170,10 @@ def service_env(service: Service, log_format: str) -> dict[str, str]:
         f"{prefix}AGENTS__TARGET": f"127.0.0.1:{p['FLIGHTDECK_AGENTS_GRPC_PORT']}",
     }
     if service.grpc_port_key:
-        env[f"{prefix}SERVER__GRPC_PORT"] = p[service.grpc_port_key]
+        env[f"{prefix}SERVER__GRPC_PORT"] = service.port(service.grpc_port_key)
+    otlp = jaeger_otlp_endpoint()
+    if otlp is not None and f"{prefix}TELEMETRY__OTLP_ENDPOINT" not in os.environ:
+        env[f"{prefix}TELEMETRY__OTLP_ENDPOINT"] = otlp
     if service.name == "admin":
         env[f"{prefix}SEED_PROJECTS"] = '["flytesnacks"]'  # pyflyte's default project
     if service.name == "agents":
@@ -139,7 +184,7 @@ def service_env(service: Service, log_format: str) -> dict[str, str]:
 
 
 def http_url(service: Service, path: str) -> str:
-    return f"http://127.0.0.1:{ports()[service.http_port_key]}{path}"
+    return f"http://127.0.0.1:{service.port(service.http_port_key)}{path}"
 
 
 def answers(url: str) -> int | None:
@@ -169,16 +214,16 @@ def wait_ready(
     pending = list(services)
     while pending:
         for service in list(pending):
-            process = processes.get(service.name)
+            process = processes.get(service.label)
             if process is not None and process.poll() is not None:
                 raise RuntimeError(
-                    f"{service.name} exited with {process.returncode} before it was ready"
+                    f"{service.label} exited with {process.returncode} before it was ready"
                 )
             if answers(http_url(service, "/readyz")) == 200:
                 pending.remove(service)
         if time.monotonic() > deadline:
             raise TimeoutError(
-                f"not ready after {READY_TIMEOUT_SECONDS:.0f}s: {[s.name for s in pending]}"
+                f"not ready after {READY_TIMEOUT_SECONDS:.0f}s: {[s.label for s in pending]}"
             )
         time.sleep(0.2)
 
@@ -197,7 +242,7 @@ def stop(processes: dict[str, subprocess.Popen[bytes]]) -> None:
 
 
 def _relay(name: str, stream: object) -> None:
-    width = max(len(s.name) for s in SERVICES)
+    width = max(len(s.label) for s in members())
     for raw in iter(stream.readline, b""):  # type: ignore[attr-defined]
         sys.stdout.write(f"{name:<{width}} | {raw.decode(errors='replace')}")
         sys.stdout.flush()
@@ -233,13 +278,14 @@ def run_foreground() -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())
     try:
-        for service in SERVICES:
-            processes[service.name] = start(service, "text", subprocess.PIPE)
+        running = members()
+        for service in running:
+            processes[service.label] = start(service, "text", subprocess.PIPE)
             relay = threading.Thread(
-                target=_relay, args=(service.name, processes[service.name].stdout), daemon=True
+                target=_relay, args=(service.label, processes[service.label].stdout), daemon=True
             )
             relay.start()
-        wait_ready(SERVICES, processes)
+        wait_ready(running, processes)
         print(banner(), flush=True)
         while not stopping.wait(0.5):
             exited = _first_exited(processes)

@@ -4,15 +4,11 @@ replicas the fault tests start and SIGKILL."""
 
 from __future__ import annotations
 
-import gc
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 import uuid
-import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,8 +17,8 @@ from typing import IO, Any, TypeVar
 
 import httpx
 import pytest
+import testkit
 from flyteidl.admin import execution_pb2, node_execution_pb2, project_pb2, task_execution_pb2
-from flyteidl.core import execution_pb2 as core
 from flyteidl.core import identifier_pb2
 from flyteidl.service import admin_pb2_grpc
 from flytekit.configuration import Config
@@ -36,28 +32,11 @@ PYFLYTE_TIMEOUT_SECONDS = 600
 EXECUTOR_READY_SECONDS = 60.0
 EXECUTOR_PORT_DEFAULT = "8580"
 EVENTS_SENT = "flightdeck_executor_events_sent"
-TERMINAL = frozenset(
-    {
-        core.WorkflowExecution.SUCCEEDED,
-        core.WorkflowExecution.FAILED,
-        core.WorkflowExecution.ABORTED,
-        core.WorkflowExecution.TIMED_OUT,
-    }
-)
+TERMINAL = testkit.TERMINAL
 T = TypeVar("T")
 
 
-def wait_for(probe: Callable[[], T], timeout: float, what: str, interval: float = 0.5) -> T:
-    """Calls ``probe`` until it answers something truthy and returns that, or fails the test
-    once ``timeout`` seconds have passed."""
-    deadline = time.monotonic() + timeout
-    while True:
-        answer = probe()
-        if answer:
-            return answer
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up after {timeout:.0f}s waiting for {what}")
-        time.sleep(interval)
+wait_for = testkit.wait_for
 
 
 @pytest.fixture(autouse=True)
@@ -66,9 +45,7 @@ def _client_sockets_collected() -> Iterator[None]:
     collector to close; its ResourceWarning would fail whichever later test it happens to run
     in, since warnings are errors. They are collected after each end-to-end test instead."""
     yield
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResourceWarning)
-        gc.collect()
+    testkit.collect_client_sockets()
 
 
 @pytest.fixture(scope="session", name="wait_for")
@@ -154,29 +131,12 @@ class ExampleRuns:
         self, name: str, parent: str = ""
     ) -> list[node_execution_pb2.NodeExecution]:
         """The top-level node executions, or the children of the node ``parent``."""
-        found: list[node_execution_pb2.NodeExecution] = []
-        token = ""
-        while True:
-            page = self.admin.ListNodeExecutions(
-                node_execution_pb2.NodeExecutionListRequest(
-                    workflow_execution_id=self.execution_id(name),
-                    limit=100,
-                    token=token,
-                    unique_parent_id=parent,
-                )
-            )
-            found += page.node_executions
-            token = page.token
-            if not token:
-                return found
+        return testkit.node_executions(self.admin, self.execution_id(name), parent)
 
     def task_executions(
         self, node: identifier_pb2.NodeExecutionIdentifier
     ) -> list[task_execution_pb2.TaskExecution]:
-        page = self.admin.ListTaskExecutions(
-            task_execution_pb2.TaskExecutionListRequest(node_execution_id=node, limit=100)
-        )
-        return sorted(page.task_executions, key=lambda t: t.id.retry_attempt)
+        return testkit.task_attempts(self.admin, node)
 
     def node(self, name: str, node_id: str) -> node_execution_pb2.NodeExecution | None:
         return next((n for n in self.node_executions(name) if n.id.node_id == node_id), None)
@@ -286,10 +246,7 @@ def _parent(pid: int) -> int:
         return -1
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+_free_port = testkit.free_port
 
 
 @dataclass
@@ -424,14 +381,7 @@ class ExecutorFleet:
 
 
 def _terminate(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    testkit.stop(process, grace_seconds=20)
 
 
 @pytest.fixture(scope="session")

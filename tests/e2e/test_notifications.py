@@ -11,7 +11,6 @@ import asyncio
 import datetime as dt
 import ipaddress
 import json
-import socket
 import ssl
 import subprocess
 import sys
@@ -28,6 +27,7 @@ from typing import Any
 
 import httpx
 import pytest
+import testkit
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -53,10 +53,7 @@ USER, PASSWORD = "flightdeck", "s3cret"
 ERROR = "task t_add failed: division by zero"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+_free_port = testkit.free_port
 
 
 def _certificate(directory: Path) -> tuple[Path, Path]:

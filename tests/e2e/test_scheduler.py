@@ -5,7 +5,6 @@ input; once deactivated, no more. This waits for real ticks: about three minutes
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import uuid
@@ -15,6 +14,7 @@ from types import ModuleType
 
 import httpx
 import pytest
+import testkit
 from flyteidl.admin import common_pb2, execution_pb2, launch_plan_pb2, schedule_pb2, workflow_pb2
 from flyteidl.core import identifier_pb2, interface_pb2, types_pb2
 from flyteidl.core import workflow_pb2 as core_workflow
@@ -31,10 +31,7 @@ MINUTE = timedelta(minutes=1)
 NO_INPUT_TASK = "sample_workflows.t_noinput"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+_free_port = testkit.free_port
 
 
 def _id(kind: int, project: str, name: str, version: str = "v1") -> identifier_pb2.Identifier:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import collections
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import grpc
 import pytest
+import testkit
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import TopicPartition
@@ -38,10 +38,7 @@ READY_SECONDS = 60.0
 CRASHING_ADMIN = Path(__file__).with_name("crashing_admin.py")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+_free_port = testkit.free_port
 
 
 class Admin:

@@ -20,32 +20,21 @@ kubelet.py (loaded by the tests that need it) runs a namespace's pods as local p
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+import testkit
 
 REPO = Path(__file__).resolve().parents[2]
 BUILD_AND_START_TIMEOUT_SECONDS = 3600
 """The first test that needs the cluster may build it: about half an hour cold on two cores."""
 
 
-def _load_cluster_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "kube_cluster", REPO / "deploy" / "local" / "kube" / "cluster.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-cluster_module = _load_cluster_module()
+cluster_module = testkit.load_script(
+    "kube_cluster", REPO / "deploy" / "local" / "kube" / "cluster.py"
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -12,7 +12,6 @@ ListProjects, so the project sync's input is known."""
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
 import os
 import subprocess
@@ -27,6 +26,7 @@ from typing import Any
 
 import grpc
 import pytest
+import testkit
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from flyteidl.admin import project_pb2, task_pb2
@@ -54,16 +54,7 @@ FLYTEWORKFLOWS = "/apis/flyte.lyft.com/v1alpha1/namespaces/{ns}/flyteworkflows/{
 
 def _cluster_module() -> ModuleType:
     """deploy/local/kube/cluster.py, as tests/propeller/conftest.py loads it."""
-    if "kube_cluster" in sys.modules:
-        return sys.modules["kube_cluster"]
-    spec = importlib.util.spec_from_file_location(
-        "kube_cluster", REPO / "deploy" / "local" / "kube" / "cluster.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return testkit.load_script("kube_cluster", REPO / "deploy" / "local" / "kube" / "cluster.py")
 
 
 @pytest.fixture(scope="module")
@@ -238,14 +229,7 @@ def _start_executor(
         )
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+_stop = testkit.stop
 
 
 class Waiter:

@@ -17,22 +17,18 @@ and the AdminService read back. The standard local executor leaves these runs al
 
 from __future__ import annotations
 
-import gc
-import importlib.util
 import json
-import socket
 import subprocess
 import sys
-import time
 import uuid
-import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
+import testkit
 from flyteidl.admin import (
     cluster_assignment_pb2,
     execution_pb2,
@@ -59,56 +55,15 @@ DOMAIN = "development"
 PYFLYTE_TIMEOUT_SECONDS = 600
 RUN_SECONDS = 240.0
 """A run's deadline: propeller's rounds are 2 s here, the machine's two cores shared."""
-TERMINAL = frozenset(
-    {
-        core.WorkflowExecution.SUCCEEDED,
-        core.WorkflowExecution.FAILED,
-        core.WorkflowExecution.ABORTED,
-        core.WorkflowExecution.TIMED_OUT,
-    }
-)
-T = TypeVar("T")
-
-
-def _load(name: str, path: Path) -> ModuleType:
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-kubelet = _load("propeller_kubelet", HERE / "kubelet.py")
-
-
-def wait_for(probe: Callable[[], T | None], timeout: float, what: str) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        answer = probe()
-        if answer:
-            return answer
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up after {timeout:.0f}s waiting for {what}")
-        time.sleep(0.5)
+TERMINAL = testkit.TERMINAL
+kubelet = testkit.load_script("propeller_kubelet", HERE / "kubelet.py")
+wait_for = testkit.wait_for
 
 
 @pytest.fixture(autouse=True)
 def _client_sockets_collected() -> Iterator[None]:
-    """FlyteRemote's sessions leave pooled sockets to the garbage collector, whose
-    ResourceWarning would fail whichever later test it lands in (warnings are errors)."""
     yield
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResourceWarning)
-        gc.collect()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    testkit.collect_client_sockets()
 
 
 # --- the hand-off replica --------------------------------------------------------------------
@@ -131,7 +86,7 @@ def handoff_executor(
     kubeconfig = kube_cluster.service_account_kubeconfig(ACCOUNT_NAMESPACE, ACCOUNT)
     service = next(s for s in local_launcher.SERVICES if s.name == "executor")
     prefix = service.env_prefix
-    port = _free_port()
+    port = testkit.free_port()
     env = local_launcher.service_env(service, "json")
     env.update(
         {
@@ -223,29 +178,12 @@ class Runs:
     def nodes(
         self, execution: identifier_pb2.WorkflowExecutionIdentifier, parent: str = ""
     ) -> list[node_execution_pb2.NodeExecution]:
-        found: list[node_execution_pb2.NodeExecution] = []
-        token = ""
-        while True:
-            page = self.admin.ListNodeExecutions(
-                node_execution_pb2.NodeExecutionListRequest(
-                    workflow_execution_id=execution,
-                    limit=100,
-                    token=token,
-                    unique_parent_id=parent,
-                )
-            )
-            found += page.node_executions
-            token = page.token
-            if not token:
-                return found
+        return testkit.node_executions(self.admin, execution, parent)
 
     def attempts(
         self, node: identifier_pb2.NodeExecutionIdentifier
     ) -> list[task_execution_pb2.TaskExecution]:
-        page = self.admin.ListTaskExecutions(
-            task_execution_pb2.TaskExecutionListRequest(node_execution_id=node, limit=100)
-        )
-        return sorted(page.task_executions, key=lambda t: t.id.retry_attempt)
+        return testkit.task_attempts(self.admin, node)
 
 
 def _new_project(admin: admin_pb2_grpc.AdminServiceStub, prefix: str, pool: str | None) -> str:

@@ -8,12 +8,11 @@ from the compiled closure instead; this test pins what propeller does with one."
 from __future__ import annotations
 
 import datetime
-import time
 import uuid
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 import pytest
+import testkit
 from flyteidl.admin import (
     cluster_assignment_pb2,
     execution_pb2,
@@ -49,18 +48,8 @@ POOL = "flytepropeller"
 """The cluster pool of this test's project: the local executor serves only unassigned runs."""
 DOMAIN = "development"
 SUCCEEDED = core_execution_pb2.WorkflowExecution.SUCCEEDED
+wait_for = testkit.wait_for
 T = TypeVar("T")
-
-
-def wait_for(probe: Callable[[], T | None], timeout: float, what: str) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        answer = probe()
-        if answer:
-            return answer
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up after {timeout:.0f}s waiting for {what}")
-        time.sleep(0.5)
 
 
 def as_json(message: Message) -> dict[str, Any]:

@@ -24,6 +24,7 @@ EDGE_TEMPLATE_VARS=(
   FLIGHTDECK_SIGNALS_GRPC_PORT FLIGHTDECK_SIGNALS_HTTP_PORT
   FLIGHTDECK_EXECUTOR_HTTP_PORT
   FLIGHTDECK_AGENTS_GRPC_PORT FLIGHTDECK_AGENTS_HTTP_PORT
+  FLIGHTDECK_CONSOLE_HTTP_PORT
 )
 
 edge_nginx() { nginx -p "$NGINX_DIR/" -e "$EDGE_LOG" "$@"; }
@@ -49,7 +50,26 @@ edge_render() {
   local output=$1 result
   edge_detect_syntax
   render_template "$LOCAL_DIR/nginx.conf.tmpl" "$output" "${EDGE_TEMPLATE_VARS[@]}"
+  edge_add_replicas "$output"
   result=$(edge_nginx -t -c "$output" 2>&1) || { printf '%s\n' "$result" >&2; die "edge: nginx -t rejected $output"; }
+}
+
+# Every upstream gets the replicas services.py starts (FLIGHTDECK_REPLICAS): the same ports
+# shifted by the step, so a template line names its service once whatever the count.
+edge_add_replicas() {
+  local output=$1 i line rendered=""
+  ((FLIGHTDECK_REPLICAS > 1)) || return 0
+  while IFS= read -r line; do
+    if [[ $line =~ ^([[:space:]]*upstream[^{]*\{[[:space:]]*server[[:space:]]127\.0\.0\.1:)([0-9]+)(;.*)$ ]]; then
+      line="${BASH_REMATCH[1]}${BASH_REMATCH[2]}${BASH_REMATCH[3]%%keepalive*}"
+      for ((i = 1; i < FLIGHTDECK_REPLICAS; i++)); do
+        line+="server 127.0.0.1:$((BASH_REMATCH[2] + i * FLIGHTDECK_REPLICA_PORT_STEP)); "
+      done
+      line+="keepalive 16; }"
+    fi
+    rendered+="$line"$'\n'
+  done <"$output"
+  printf '%s' "$rendered" >"$output"
 }
 
 edge_prepare() {

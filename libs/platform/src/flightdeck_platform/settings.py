@@ -19,6 +19,8 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from flightdeck_platform.auth.settings import AuthSettings
+
 CONFIG_FILE_VARIABLE = "FLIGHTDECK_CONFIG"
 
 MIB = 1024 * 1024
@@ -61,6 +63,7 @@ class ServiceSettings(BaseSettings):
     server: ServerSettings = ServerSettings()
     telemetry: TelemetrySettings = TelemetrySettings()
     logging: LoggingSettings = LoggingSettings()
+    auth: AuthSettings = AuthSettings()
 
     @classmethod
     def settings_customise_sources(

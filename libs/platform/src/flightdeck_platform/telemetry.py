@@ -44,7 +44,28 @@ def configure_tracing(
     propagate.set_global_textmap(
         CompositePropagator([TraceContextTextMapPropagator(), W3CBaggagePropagator()])
     )
+    instrument_clients()
     return provider
+
+
+def instrument_clients() -> None:
+    """Client spans for every MongoDB command, Redis command, Kafka record and outgoing gRPC
+    call of the process, whichever service or library sends it, so the drivers need no spans
+    of their own; the Kafka and gRPC ones carry the trace context to the next service."""
+    from opentelemetry.instrumentation.aiokafka import AIOKafkaInstrumentor
+    from opentelemetry.instrumentation.grpc import GrpcAioInstrumentorClient
+    from opentelemetry.instrumentation.pymongo import PymongoInstrumentor
+    from opentelemetry.instrumentation.redis import RedisInstrumentor
+
+    instrumentors = (
+        PymongoInstrumentor(),
+        RedisInstrumentor(),
+        AIOKafkaInstrumentor(),
+        GrpcAioInstrumentorClient(),
+    )
+    for instrumentor in instrumentors:
+        if not instrumentor.is_instrumented_by_opentelemetry:
+            instrumentor.instrument()
 
 
 def shutdown_telemetry() -> None:

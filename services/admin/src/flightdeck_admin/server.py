@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
 
+import grpc
 from aiokafka import AIOKafkaProducer
 from flyteidl.admin import launch_plan_pb2, task_pb2, workflow_pb2
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
+from starlette.routing import BaseRoute
 
 from flightdeck_admin.api.attributes import MatchableAttributesApi
+from flightdeck_admin.api.auth import AuthMetadataApi, IdentityApi
 from flightdeck_admin.api.cache import CacheApi
 from flightdeck_admin.api.description_entities import DescriptionEntitiesApi
 from flightdeck_admin.api.execution_reads import ExecutionReadsApi
@@ -68,11 +72,17 @@ from flightdeck_admin.store.projects import MongoProjectStore
 from flightdeck_admin.store.tasks import COLLECTION as TASKS
 from flightdeck_admin.store.tasks import MongoTaskStore
 from flightdeck_compiler import compile_task, quantities
+from flightdeck_platform.auth.fetch import json_document
+from flightdeck_platform.auth.issuer.assembly import built_in_server
+from flightdeck_platform.auth.settings import AuthSettings
+from flightdeck_platform.auth.setup import server_authentication
 from flightdeck_platform.build_info import build_info
 from flightdeck_platform.entrypoint import run_service
 from flightdeck_platform.host import ServiceHost
 from flightdeck_platform.kafka_topics import TopicSpec, provision
+from flightdeck_platform.rpc.services import Servicers
 from flightdeck_proto import services
+from flightdeck_proto.services import ServiceDefinition
 from flightdeck_records import topics
 from flightdeck_storage import ObjectStore, open_store
 
@@ -231,6 +241,49 @@ def _commands_topic(layout: ExecutorCommandsSettings) -> TopicSpec:
     return TopicSpec.of(topics.EXECUTOR_COMMANDS, layout.partitions, layout)
 
 
+@dataclass
+class _Auth:
+    """What authentication adds to admin: the metadata services, the interceptor, and in self
+    mode the built-in server's routes; in external mode the issuer's document, read at start-up."""
+
+    services: list[tuple[ServiceDefinition, Servicers]]
+    interceptors: list[grpc.aio.ServerInterceptor]
+    routes: list[BaseRoute] = field(default_factory=list)
+    connectors: dict[str, Callable[[], Awaitable[object]]] = field(default_factory=dict)
+
+
+def _auth(settings: AuthSettings) -> _Auth:
+    if not settings.enabled:
+        off: list[tuple[ServiceDefinition, Servicers]] = [
+            (services.AUTH_METADATA, None),
+            (services.IDENTITY, None),
+        ]
+        return _Auth(off, server_authentication(settings, SERVICE_NAME))
+    if settings.mode == "self":
+        server = built_in_server(settings)
+        return _Auth(
+            [
+                (services.AUTH_METADATA, AuthMetadataApi(lambda: server.metadata, settings)),
+                (services.IDENTITY, IdentityApi()),
+            ],
+            server_authentication(settings, SERVICE_NAME, local_keys=server.keys.jwks),
+            server.routes,
+        )
+    external: dict[str, object] = {}
+
+    async def read_metadata() -> None:
+        external.update(await json_document(settings.metadata_location()))
+
+    return _Auth(
+        [
+            (services.AUTH_METADATA, AuthMetadataApi(lambda: external, settings)),
+            (services.IDENTITY, IdentityApi()),
+        ],
+        server_authentication(settings, SERVICE_NAME),
+        connectors={"issuer metadata": read_metadata},
+    )
+
+
 def build_host(
     settings: AdminSettings,
     client: AsyncMongoClient,
@@ -268,15 +321,17 @@ def build_host(
         ),
         *_record_apis(database, blobs, registration.workflows),
     ]
+    auth = _auth(settings.auth)
     return ServiceHost(
         name=SERVICE_NAME,
         settings=settings.server,
         services=[
             (services.ADMIN, admin_apis),
-            (services.AUTH_METADATA, None),
-            (services.IDENTITY, None),
+            *auth.services,
             (services.CACHE, [_cache_api(database)]),
         ],
+        authentication=auth.interceptors,
+        extra_routes=auth.routes,
         probes={"mongo": lambda: mongo.ping(client), "object_store": blobs.ping},
         # Kafka does not gate readiness: executions are accepted into the outbox while it is
         # away, and the relay publishes them once the producer has started.
@@ -284,6 +339,7 @@ def build_host(
         connectors={
             "mongo indexes": lambda: indexes.apply(database),
             "seed projects": lambda: projects.seed(settings.seed_projects),
+            **auth.connectors,
         },
         companions={
             "kafka": producer.start,

@@ -21,6 +21,7 @@ from flightdeck_agents.service.directory import AgentDirectory
 from flightdeck_agents.service.external_plugins import ExternalPlugins
 from flightdeck_agents.service.tasks import AgentTasks
 from flightdeck_agents.settings import AgentsSettings
+from flightdeck_platform.auth.setup import server_authentication
 from flightdeck_platform.entrypoint import run_service
 from flightdeck_platform.host import ServiceHost
 from flightdeck_proto import services
@@ -39,6 +40,7 @@ def build_host(settings: AgentsSettings, servers: Sequence[GrpcAgentServer]) -> 
     return ServiceHost(
         name=SERVICE_NAME,
         settings=settings.server,
+        authentication=server_authentication(settings.auth, SERVICE_NAME),
         services=[
             (services.ASYNC_AGENT, [AsyncAgentApi(tasks)]),
             (services.SYNC_AGENT, [SyncAgentApi(tasks)]),

@@ -13,6 +13,8 @@ from flightdeck_dataproxy.service.data import DataReader
 from flightdeck_dataproxy.service.downloads import Downloads
 from flightdeck_dataproxy.service.uploads import UploadPolicy, Uploads
 from flightdeck_dataproxy.settings import DataProxySettings
+from flightdeck_platform.auth.client import client_interceptors
+from flightdeck_platform.auth.setup import server_authentication
 from flightdeck_platform.entrypoint import run_service
 from flightdeck_platform.host import ServiceHost
 from flightdeck_proto import services
@@ -54,6 +56,7 @@ def build_host(
     return ServiceHost(
         name=SERVICE_NAME,
         settings=settings.server,
+        authentication=server_authentication(settings.auth, SERVICE_NAME),
         services=[(services.DATA_PROXY, [api])],
         probes={"object_store": store.ping},
         extra_routes=routes,
@@ -69,6 +72,7 @@ def admin_channel(settings: DataProxySettings) -> grpc.aio.Channel:
             ("grpc.max_receive_message_length", size),
             ("grpc.max_send_message_length", size),
         ],
+        interceptors=client_interceptors(settings.auth, "flightdeck-dataproxy"),
     )
 
 

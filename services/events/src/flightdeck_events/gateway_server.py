@@ -16,6 +16,7 @@ from flightdeck_events.store.acknowledged_state import RedisAcknowledgedState
 from flightdeck_events.store.event_log import KafkaEventLog
 from flightdeck_events.store.projection_view import MongoProjectionView
 from flightdeck_events.topics import EventTopics
+from flightdeck_platform.auth.setup import server_authentication
 from flightdeck_platform.entrypoint import run_service
 from flightdeck_platform.host import ServiceHost
 from flightdeck_platform.kafka_topics import provision
@@ -43,6 +44,7 @@ def build_host(
     return ServiceHost(
         name=SERVICE_NAME,
         settings=settings.server,
+        authentication=server_authentication(settings.auth, SERVICE_NAME),
         services=[(services.ADMIN, [EventsApi(ingestion)])],
         probes={
             "kafka": lambda: kafka.ping(producer),

@@ -33,6 +33,7 @@ from flightdeck_executor.service.slots import TaskSlots
 from flightdeck_executor.settings import ExecutorSettings
 from flightdeck_executor.store import runs as run_store
 from flightdeck_executor.store.task_cache import MongoTaskCache
+from flightdeck_platform.auth.client import client_interceptors
 from flightdeck_platform.entrypoint import run_service
 from flightdeck_platform.host import ServiceHost
 from flightdeck_platform.kafka_offsets import watch_consumer_lag
@@ -204,7 +205,11 @@ async def serve(settings: ExecutorSettings) -> None:
         settings.mongo.url, SERVICE_NAME, settings.mongo.server_selection_timeout_ms
     )
     blobs = await open_store(settings.storage)
-    edge = control_plane.channel(settings.control_plane.target, settings.server.max_message_bytes)
+    edge = control_plane.channel(
+        settings.control_plane.target,
+        settings.server.max_message_bytes,
+        client_interceptors(settings.auth, "flightdeck-executor"),
+    )
     store = run_store.MongoRunStore(client[settings.mongo.database])
     topic = settings.commands.topic_prefix + topics.EXECUTOR_COMMANDS
     if settings.mode == "handoff":

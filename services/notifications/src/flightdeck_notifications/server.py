@@ -20,6 +20,7 @@ from flightdeck_notifications.service.dispatch import Dispatcher, Policy
 from flightdeck_notifications.service.intake import Intake
 from flightdeck_notifications.settings import NotificationsSettings
 from flightdeck_notifications.store import jobs
+from flightdeck_platform.auth.client import client_interceptors
 from flightdeck_platform.entrypoint import run_service
 from flightdeck_platform.host import ServiceHost
 from flightdeck_platform.kafka_offsets import watch_consumer_lag
@@ -72,7 +73,11 @@ async def wired(settings: NotificationsSettings) -> AsyncIterator[ServiceHost]:
         timedelta(seconds=settings.queue.dedup_seconds),
         settings.queue.dead_letter_cap,
     )
-    edge = admin.channel(settings.control_plane.target, settings.server.max_message_bytes)
+    edge = admin.channel(
+        settings.control_plane.target,
+        settings.server.max_message_bytes,
+        client_interceptors(settings.auth, "flightdeck-notifications"),
+    )
     http = httpx.AsyncClient(timeout=settings.slack.timeout_seconds)
     dispatcher = Dispatcher(
         queue,

@@ -8,6 +8,7 @@ import contextlib
 from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 
+from flightdeck_platform.auth.client import client_interceptors
 from flightdeck_platform.entrypoint import run_service
 from flightdeck_platform.host import ServiceHost
 from flightdeck_scheduler.clients import admin
@@ -34,7 +35,11 @@ async def wired(settings: SchedulerSettings) -> AsyncIterator[ServiceHost]:
     is Redis answering; admin's reachability shows in the refresh metrics instead, since the
     loop keeps retrying it and a replica has nothing to serve meanwhile."""
     client = cursors.connect(settings.redis)
-    edge = admin.channel(settings.control_plane.target, settings.server.max_message_bytes)
+    edge = admin.channel(
+        settings.control_plane.target,
+        settings.server.max_message_bytes,
+        client_interceptors(settings.auth, "flightdeck-scheduler"),
+    )
     timeout = settings.control_plane.call_timeout_seconds
     scheduler = Scheduler(
         admin.GrpcLaunchPlans(edge, timeout),

@@ -9,6 +9,7 @@ import contextlib
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import timedelta
 
+from flightdeck_platform.auth.setup import server_authentication
 from flightdeck_platform.entrypoint import run_service
 from flightdeck_platform.host import Connect, ServiceHost
 from flightdeck_platform.kafka_offsets import watch_consumer_lag
@@ -38,6 +39,7 @@ def build_host(
     return ServiceHost(
         name=SERVICE_NAME,
         settings=settings.server,
+        authentication=server_authentication(settings.auth, SERVICE_NAME),
         services=[(services.SIGNAL, [SignalsApi(Signals(store))])],
         probes=probes,
         companions=companions or {},

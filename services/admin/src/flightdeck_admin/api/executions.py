@@ -7,6 +7,7 @@ from flyteidl.admin import common_pb2, execution_pb2
 
 from flightdeck_admin.service.executions import Executions
 from flightdeck_admin.service.executions_lifecycle import ExecutionLifecycle
+from flightdeck_platform.auth import principal
 
 
 class ExecutionsApi:
@@ -17,7 +18,8 @@ class ExecutionsApi:
     async def CreateExecution(
         self, request: execution_pb2.ExecutionCreateRequest, context: grpc.aio.ServicerContext
     ) -> execution_pb2.ExecutionCreateResponse:
-        return execution_pb2.ExecutionCreateResponse(id=await self._executions.create(request))
+        created = await self._executions.create(request, principal=principal.current_name())
+        return execution_pb2.ExecutionCreateResponse(id=created)
 
     async def RelaunchExecution(
         self, request: execution_pb2.ExecutionRelaunchRequest, context: grpc.aio.ServicerContext
@@ -45,7 +47,7 @@ class ExecutionsApi:
     async def TerminateExecution(
         self, request: execution_pb2.ExecutionTerminateRequest, context: grpc.aio.ServicerContext
     ) -> execution_pb2.ExecutionTerminateResponse:
-        await self._lifecycle.terminate(request.id, request.cause)
+        await self._lifecycle.terminate(request.id, request.cause, principal.current_name())
         return execution_pb2.ExecutionTerminateResponse()
 
     async def ListExecutions(

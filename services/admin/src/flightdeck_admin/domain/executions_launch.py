@@ -160,6 +160,7 @@ def stored_spec(
     config: WorkflowExecutionConfig,
     namespace: str,
     single_task: bool,
+    principal: str = "",
 ) -> execution_pb2.ExecutionSpec:
     """Step 14's spec: what the request held, plus the reference's additions (principal,
     namespace, resolved security context, max parallelism); inputs live in blobs. Labels,
@@ -168,7 +169,7 @@ def stored_spec(
     spec = execution_pb2.ExecutionSpec()
     spec.CopyFrom(request.spec)
     spec.ClearField("inputs")
-    spec.metadata.principal = ""  # the authenticated user: nobody, without authentication
+    spec.metadata.principal = principal  # the authenticated caller; nobody without auth
     spec.metadata.system_metadata.namespace = namespace
     spec.security_context.CopyFrom(config.security_context)
     spec.max_parallelism = 0 if single_task else config.max_parallelism

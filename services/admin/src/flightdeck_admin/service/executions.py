@@ -117,7 +117,9 @@ class Executions:
         self,
         request: execution_pb2.ExecutionCreateRequest,
         recovery_source: ExecutionId | None = None,
+        principal: str = "",
     ) -> ExecutionId:
+        """``principal``: the authenticated caller, recorded in the spec's metadata."""
         executions_launch.validate_create(request)
         project, launch = await _together(
             self._projects.require_active(request.project, request.domain),
@@ -132,7 +134,7 @@ class Executions:
             domain=request.domain,
             name=request.name or executions.generate_name(),
         )
-        spec, handed = await self._specs(request, launch, project, matching)
+        spec, handed = await self._specs(request, launch, project, matching, principal)
         await self._check_concurrency(request, launch)
         now = self._clock()
         notified = handed.notifications.notifications
@@ -182,12 +184,15 @@ class Executions:
         launch: Launchable,
         project: project_pb2.Project,
         matching: LaunchAttributes,
+        principal: str = "",
     ) -> tuple[execution_pb2.ExecutionSpec, execution_pb2.ExecutionSpec]:
         """Steps 7 and 9 to 11: the stored spec (the request's, with its parent) and the one
         handed to the executor (with the resolved config, labels and cluster)."""
         config = self._config(request, launch, matching)
         namespace = f"{request.project}-{request.domain}"
-        spec = executions_launch.stored_spec(request, config, namespace, launch.single_task)
+        spec = executions_launch.stored_spec(
+            request, config, namespace, launch.single_task, principal
+        )
         if request.spec.metadata.HasField("parent_node_execution"):
             parent = await self._parent(request.spec.metadata.parent_node_execution)
             executions_launch.inherit(spec, parent, self._settings.max_nesting)

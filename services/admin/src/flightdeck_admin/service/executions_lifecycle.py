@@ -61,7 +61,7 @@ class ExecutionLifecycle:
             return record.execution.spec.inputs
         return literals_pb2.LiteralMap()
 
-    async def terminate(self, execution_id: ExecutionId, cause: str) -> None:
+    async def terminate(self, execution_id: ExecutionId, cause: str, principal: str = "") -> None:
         """ABORTING with the cause recorded, and a termination request for the executor;
         terminating an ABORTING execution again is allowed, a finished one is not."""
         executions_launch.require_execution_id(execution_id)
@@ -69,7 +69,7 @@ class ExecutionLifecycle:
         if executions_lifecycle.is_terminal(phase):
             raise executions_lifecycle.already_terminal(phase)
         now = self._clock()
-        abort = executions_lifecycle.abort_metadata(cause)
+        abort = executions_lifecycle.abort_metadata(cause, principal)
         message = outbox.termination_requested(execution_id, abort, now)
         if not await self._store.request_abort(execution_id, abort, message, now):
             phase = await self._store.phase(execution_id)

@@ -4,6 +4,8 @@ recovery source, and ListProjects for hand-off mode's namespaces."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import grpc
 from flyteidl.admin import execution_pb2 as admin_execution_pb2
 from flyteidl.admin import node_execution_pb2, project_pb2, signal_pb2
@@ -37,13 +39,19 @@ TRANSIENT = frozenset(
 )
 
 
-def channel(target: str, max_message_bytes: int) -> grpc.aio.Channel:
+def channel(
+    target: str,
+    max_message_bytes: int,
+    interceptors: Sequence[grpc.aio.ClientInterceptor] = (),
+) -> grpc.aio.Channel:
+    """``interceptors``: the service account's token when authentication is on."""
     return grpc.aio.insecure_channel(
         target,
         options=[
             ("grpc.max_send_message_length", max_message_bytes),
             ("grpc.max_receive_message_length", max_message_bytes),
         ],
+        interceptors=interceptors,
     )
 
 

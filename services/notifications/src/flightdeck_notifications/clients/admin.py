@@ -4,6 +4,8 @@ the phase feed can outrun nothing but a deleted execution, which the retries the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import grpc
 from flyteidl.admin import execution_pb2
 from flyteidl.core import identifier_pb2
@@ -12,9 +14,16 @@ from flyteidl.service import admin_pb2_grpc
 from flightdeck_notifications.domain.errors import ExecutionUnreadable
 
 
-def channel(target: str, max_message_bytes: int) -> grpc.aio.Channel:
+def channel(
+    target: str,
+    max_message_bytes: int,
+    interceptors: Sequence[grpc.aio.ClientInterceptor] = (),
+) -> grpc.aio.Channel:
+    """``interceptors``: the service account's token when authentication is on."""
     return grpc.aio.insecure_channel(
-        target, options=[("grpc.max_receive_message_length", max_message_bytes)]
+        target,
+        options=[("grpc.max_receive_message_length", max_message_bytes)],
+        interceptors=interceptors,
     )
 
 

@@ -9,6 +9,7 @@ the like are transient; every other code is a refusal that counts against the ti
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import UTC
 
 import grpc
@@ -35,13 +36,19 @@ PAGE_SIZE = 100
 _log = logging.getLogger("flightdeck.scheduler.admin")
 
 
-def channel(target: str, max_message_bytes: int) -> grpc.aio.Channel:
+def channel(
+    target: str,
+    max_message_bytes: int,
+    interceptors: Sequence[grpc.aio.ClientInterceptor] = (),
+) -> grpc.aio.Channel:
+    """``interceptors``: the service account's token when authentication is on."""
     return grpc.aio.insecure_channel(
         target,
         options=[
             ("grpc.max_send_message_length", max_message_bytes),
             ("grpc.max_receive_message_length", max_message_bytes),
         ],
+        interceptors=interceptors,
     )
 
 

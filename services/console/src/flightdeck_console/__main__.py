@@ -1,0 +1,3 @@
+from flightdeck_console.server import main
+
+main()
