@@ -18,7 +18,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -94,7 +93,6 @@ def _markdown(phases: list[Phase]) -> str:
 
 
 async def main() -> None:
-    sys.path.insert(0, str(REPO / "tests"))  # the tests' fixtures import tests/testkit.py
     with admin_under_test("console") as admin, console_running() as edge_http:
         client: AsyncMongoClient = AsyncMongoClient(admin.mongo_url, tz_aware=True)
         collection = client[admin.database][COLLECTION]

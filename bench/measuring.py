@@ -21,6 +21,8 @@ from types import ModuleType
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
+# The tests' fixtures, which the benches reuse, import tests/testkit.py (pytest's pythonpath).
+sys.path.insert(0, str(REPO / "tests"))
 
 
 async def capped_throughput(
