@@ -10,8 +10,12 @@ import pytest
 from flyteidl.admin import common_pb2, version_pb2
 from flyteidl.service import admin_pb2_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from opentelemetry import context as otel_context
+from opentelemetry import propagate
+from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind
 from prometheus_client import REGISTRY
 
 from flightdeck_platform import faults
@@ -39,6 +43,15 @@ async def _eventually(condition: Callable[[], bool], seconds: float = 2.0) -> No
     assert condition()
 
 
+def _server_spans(spans: InMemorySpanExporter, method: str) -> list[ReadableSpan]:
+    """The server's spans of ``method``: the caller's channel has client spans of its own."""
+    return [
+        s
+        for s in spans.get_finished_spans()
+        if s.name.endswith(method) and s.kind == SpanKind.SERVER
+    ]
+
+
 @pytest.fixture(scope="module")
 def spans() -> InMemorySpanExporter:
     exporter = InMemorySpanExporter()
@@ -50,15 +63,24 @@ async def test_server_span_continues_the_callers_trace(serve, spans) -> None:  #
     spans.clear()
     _, channel = await serve([(services.ADMIN, Admin())])
     traceparent = f"00-{CALLER_TRACE_ID}-{CALLER_SPAN_ID}-01"
-    await admin_pb2_grpc.AdminServiceStub(channel).GetVersion(
-        version_pb2.GetVersionRequest(), metadata=(("traceparent", traceparent),)
-    )
+    # The stub's channel is traced too: its client span carries the caller's trace.
+    token = otel_context.attach(propagate.extract({"traceparent": traceparent}))
+    try:
+        await admin_pb2_grpc.AdminServiceStub(channel).GetVersion(version_pb2.GetVersionRequest())
+    finally:
+        otel_context.detach(token)
     await _eventually(
         lambda: any(s.name.endswith("GetVersion") for s in spans.get_finished_spans())
     )
-    (span,) = [s for s in spans.get_finished_spans() if s.name.endswith("GetVersion")]
+    (span,) = _server_spans(spans, "GetVersion")
     assert format(span.context.trace_id, "032x") == CALLER_TRACE_ID
-    assert span.parent is not None and format(span.parent.span_id, "016x") == CALLER_SPAN_ID
+    (client,) = [
+        s
+        for s in spans.get_finished_spans()
+        if s.name.endswith("GetVersion") and s.kind == SpanKind.CLIENT
+    ]
+    assert client.parent is not None and format(client.parent.span_id, "016x") == CALLER_SPAN_ID
+    assert span.parent is not None and span.parent.span_id == client.context.span_id
     assert span.attributes["rpc.service"] == "flyteidl.service.AdminService"
     assert span.attributes["rpc.grpc.status_code"] == 0
 
@@ -79,7 +101,7 @@ async def test_failed_call_marks_span_and_counts_code(serve, spans) -> None:  # 
         lambda: REGISTRY.get_sample_value("grpc_server_handled_total", labels) == before + 1
     )
     await _eventually(lambda: any(s.name.endswith("GetTask") for s in spans.get_finished_spans()))
-    (span,) = [s for s in spans.get_finished_spans() if s.name.endswith("GetTask")]
+    (span,) = _server_spans(spans, "GetTask")
     assert span.attributes["rpc.grpc.status_code"] == grpc.StatusCode.NOT_FOUND.value[0]
     assert not span.status.is_ok
 

@@ -10,6 +10,8 @@ from collections.abc import Iterable
 
 import grpc
 from google.protobuf.message import Message
+from opentelemetry import context as otel_context
+from opentelemetry import propagate
 from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
@@ -80,7 +82,13 @@ async def _invoke(
 ) -> tuple[Message, metadata.MetadataPairs]:
     peer = request.client.host if request.client else None
     outgoing = metadata.request_metadata(request.headers, peer)
-    return await endpoint.invoke(message, outgoing, metadata.timeout(request.headers))
+    # The loopback call is a traced gRPC client call, which writes its own trace context over
+    # the forwarded one: it must be made inside the HTTP caller's trace to continue it.
+    token = otel_context.attach(propagate.extract(request.headers))
+    try:
+        return await endpoint.invoke(message, outgoing, metadata.timeout(request.headers))
+    finally:
+        otel_context.detach(token)
 
 
 def _rpc_failure(error: grpc.aio.AioRpcError, codec: Codec) -> Reply:
