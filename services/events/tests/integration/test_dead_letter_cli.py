@@ -104,8 +104,13 @@ async def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> list[str]:
     return capsys.readouterr().out.splitlines()
 
 
+TRACE_HEADERS = frozenset({"traceparent", "tracestate", "baggage"})
+"""Added by the Kafka client's tracing once any test of the session has turned tracing on."""
+
+
 async def events_topic(prefix: str) -> list[tuple[bytes | None, bytes | None, dict[str, bytes]]]:
-    """Every record on the prefixed events topic, read up to its current end."""
+    """Every record on the prefixed events topic, read up to its current end, without the
+    trace context headers."""
     consumer = AIOKafkaConsumer(bootstrap_servers=BOOTSTRAP, group_id=None)
     await consumer.start()
     try:
@@ -117,7 +122,8 @@ async def events_topic(prefix: str) -> list[tuple[bytes | None, bytes | None, di
         for tp in partitions:
             while await consumer.position(tp) < ends[tp]:
                 record = await consumer.getone(tp)
-                found.append((record.key, record.value, dict(record.headers)))
+                headers = {k: v for k, v in record.headers if k not in TRACE_HEADERS}
+                found.append((record.key, record.value, headers))
         return found
     finally:
         await consumer.stop()
