@@ -4,6 +4,8 @@
 # written outside /tmp, so it runs with a read-only root filesystem (deploy/k8s mounts /tmp).
 
 ARG PYTHON_IMAGE=python:3.11.14-slim-bookworm
+# The console's web app is built with the Node.js its lockfile is tested with (make console).
+ARG NODE_IMAGE=node:20.20.2-bookworm-slim
 
 FROM ghcr.io/astral-sh/uv:0.13.9 AS uv
 
@@ -32,6 +34,16 @@ FROM build AS build-notifications
 RUN uv sync --no-dev --no-editable --package flightdeck-notifications
 FROM build AS build-agents
 RUN uv sync --no-dev --no-editable --package flightdeck-agents
+FROM build AS build-console
+RUN uv sync --no-dev --no-editable --package flightdeck-console
+
+# The console's web app, from its committed lockfile; only web/dist reaches the image.
+FROM ${NODE_IMAGE} AS build-console-web
+WORKDIR /web
+COPY services/console/web/package.json services/console/web/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY services/console/web ./
+RUN npm run build
 
 FROM ${PYTHON_IMAGE} AS runtime
 RUN groupadd --system --gid 10001 flightdeck \
@@ -84,3 +96,11 @@ FROM runtime AS agents
 COPY --from=build-agents /app/.venv /app/.venv
 EXPOSE 8881 8880
 ENTRYPOINT ["flightdeck-agents"]
+
+FROM runtime AS console
+COPY --from=build-console /app/.venv /app/.venv
+COPY --from=build-console-web /web/dist /app/console-web
+# The installed package cannot find web/dist beside its source as it does in the repository.
+ENV FLIGHTDECK_CONSOLE_ASSETS_DIR=/app/console-web
+EXPOSE 8980
+ENTRYPOINT ["flightdeck-console"]

@@ -5,11 +5,11 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 PYTEST := $(UV) run --frozen pytest
 LOCAL := deploy/local
-IMAGES := admin events-gateway events-projector dataproxy signals executor scheduler notifications agents
+IMAGES := admin events-gateway events-projector dataproxy signals executor scheduler notifications agents console
 IMAGE_TAG ?= dev
 CONSOLE := services/console/web
 
-.PHONY: help setup console proto proto-check lint test-unit test bench run up down status image
+.PHONY: help setup console proto proto-check lint test-unit test bench run up down status image screenshots
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -47,6 +47,9 @@ image: setup ## Build every deployable's image (Dockerfile targets); without Doc
 	  echo "no Docker engine here: linting the Dockerfile with hadolint instead"; \
 	  $(UV) run --frozen hadolint Dockerfile && echo "hadolint: Dockerfile clean"; \
 	fi
+
+screenshots: ## Jaeger's view of the widest recent trace, into var/screenshots/ (needs make run and one run)
+	@$(LOCAL)/screenshots
 
 bench: setup ## Benchmarks (bench/*_bench.py) against the local stack; results in bench/results/
 	@tests/run-with-stack bash -c 'set -e; for b in bench/*_bench.py; do [ -e "$$b" ] || continue; echo "== $$b"; $(UV) run --frozen python "$$b"; done'

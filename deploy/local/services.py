@@ -152,6 +152,15 @@ def jaeger_otlp_endpoint() -> str | None:
         return None
 
 
+def auth_env(service: Service, p: dict[str, str]) -> dict[str, str]:
+    """FLIGHTDECK_AUTH=1: tokens required everywhere, issued by admin's built-in server at the
+    edge (its issuer and the tokens' audience); each internal client uses its own account."""
+    return {
+        f"{service.env_prefix}AUTH__ENABLED": "true",
+        f"{service.env_prefix}AUTH__PUBLIC_URL": f"http://127.0.0.1:{p['FLIGHTDECK_EDGE_HTTP_PORT']}",
+    }
+
+
 def service_env(service: Service, log_format: str) -> dict[str, str]:
     p = ports()
     prefix = service.env_prefix
@@ -174,6 +183,11 @@ def service_env(service: Service, log_format: str) -> dict[str, str]:
     otlp = jaeger_otlp_endpoint()
     if otlp is not None and f"{prefix}TELEMETRY__OTLP_ENDPOINT" not in os.environ:
         env[f"{prefix}TELEMETRY__OTLP_ENDPOINT"] = otlp
+    if otlp is not None and service.name == "console":
+        # The pages link each execution to its trace search in Jaeger's UI.
+        env[f"{prefix}TRACES__UI_URL"] = f"http://localhost:{p['FLIGHTDECK_JAEGER_UI_PORT']}"
+    if p["FLIGHTDECK_AUTH"] == "1":
+        env.update(auth_env(service, p))
     if service.name == "admin":
         env[f"{prefix}SEED_PROJECTS"] = '["flytesnacks"]'  # pyflyte's default project
     if service.name == "agents":
@@ -248,19 +262,37 @@ def _relay(name: str, stream: object) -> None:
         sys.stdout.flush()
 
 
+def _client_config(p: dict[str, str]) -> str:
+    """flytekit's admin section for this stack: with FLIGHTDECK_AUTH=1, the README's
+    client-credentials account whose secret admin generated."""
+    lines = [
+        "  admin:",
+        f"    endpoint: dns:///localhost:{p['FLIGHTDECK_EDGE_GRPC_PORT']}",
+        "    insecure: true",
+    ]
+    if p["FLIGHTDECK_AUTH"] == "1":
+        secret = REPO / "var" / "auth" / "clients" / "flytepropeller"
+        lines += [
+            "    authType: ClientSecret",
+            "    clientId: flytepropeller",
+            f"    clientSecretLocation: {secret}",
+        ]
+    return "\n".join(lines)
+
+
 def banner() -> str:
     p = ports()
+    # deploy/local/flytekit.yaml has no credentials: with auth on, pyflyte reads ~/.flyte.
+    config = "" if p["FLIGHTDECK_AUTH"] == "1" else " --config deploy/local/flytekit.yaml"
     return f"""
-flightdeck is running.
+flightdeck is running{" with authentication on" if p["FLIGHTDECK_AUTH"] == "1" else ""}.
   gRPC (edge)  localhost:{p["FLIGHTDECK_EDGE_GRPC_PORT"]}
   HTTP (edge)  http://localhost:{p["FLIGHTDECK_EDGE_HTTP_PORT"]}
                try /api/v1/version and /healthcheck
 flytekit config (~/.flyte/config.yaml, or pass --config):
-  admin:
-    endpoint: dns:///localhost:{p["FLIGHTDECK_EDGE_GRPC_PORT"]}
-    insecure: true
+{_client_config(p)}
 Run a workflow (tasks run as local processes of this checkout's Python; images are not pulled):
-  uv run pyflyte --config deploy/local/flytekit.yaml run --remote --wait \\
+  uv run pyflyte{config} run --remote --wait \\
       examples/workflows.py quickstart --name you
 Ctrl-C stops the services; `make down` stops Kafka, FerretDB, Redis and nginx.
 """

@@ -28,7 +28,6 @@ from prometheus_client.parser import text_string_to_metric_families
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = Path("examples") / "workflows.py"
 DOMAIN = "development"
-PYFLYTE_TIMEOUT_SECONDS = 600
 EXECUTOR_READY_SECONDS = 60.0
 EXECUTOR_PORT_DEFAULT = "8580"
 EVENTS_SENT = "flightdeck_executor_events_sent"
@@ -81,29 +80,10 @@ class ExampleRuns:
         wait: bool = False,
         script: Path = EXAMPLES,
     ) -> str:
-        """``pyflyte run --remote`` (fast registration, then one execution); returns the
-        execution's name. With ``wait``, pyflyte itself waits and exits non-zero unless the run
-        SUCCEEDED."""
-        name = f"x{uuid.uuid4().hex[:12]}"
-        command = [
-            sys.executable, "-m", "flytekit.clis.sdk_in_container.pyflyte",
-            "--config", str(self.config),
-            "run", "--remote", "--project", self.project, "--domain", DOMAIN, "--name", name,
-            *(["--wait", "--poll-interval", "2"] if wait else []),
-            str(script), workflow, *_options(inputs),
-        ]  # fmt: skip
-        done = subprocess.run(
-            command,
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=PYFLYTE_TIMEOUT_SECONDS,
-            check=False,
+        """``pyflyte run --remote``; returns the execution's name (see testkit)."""
+        return testkit.pyflyte_run_remote(
+            self.config, self.project, DOMAIN, script, workflow, *_options(inputs), wait=wait
         )
-        assert done.returncode == 0, (
-            f"pyflyte run {workflow} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
-        )
-        return name
 
     def execution_id(self, name: str) -> identifier_pb2.WorkflowExecutionIdentifier:
         return identifier_pb2.WorkflowExecutionIdentifier(

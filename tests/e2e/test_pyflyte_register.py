@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import subprocess
-import sys
 import tarfile
 import uuid
 from pathlib import Path
 
 import grpc
 import pytest
+import testkit
 from flyteidl.admin import common_pb2, project_pb2
 from flyteidl.core import identifier_pb2
 from flyteidl.service import admin_pb2_grpc
@@ -22,8 +21,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
 REPO = Path(__file__).resolve().parents[2]
 STORE_ROOT = REPO / "var" / "storage"
-REGISTER_TIMEOUT_SECONDS = 300
-
 WORKFLOW_MODULE = """
 from flytekit import task, workflow
 
@@ -49,28 +46,8 @@ def _register_project(edge_grpc_target: str, project: str) -> None:
 
 
 def _pyflyte_register(tmp_path: Path, edge_grpc_target: str, project: str) -> str:
-    source = tmp_path / "src" / "regflows"
-    source.mkdir(parents=True)
-    (source / "__init__.py").write_text("")
-    (source / "flows.py").write_text(WORKFLOW_MODULE)
-    config = tmp_path / "config.yaml"
-    config.write_text(f"admin:\n  endpoint: dns:///{edge_grpc_target}\n  insecure: true\n")
-    command = [
-        sys.executable, "-m", "flytekit.clis.sdk_in_container.pyflyte",
-        "--config", str(config),
-        "register", "--project", project, "--domain", "development", "--version", "v1",
-        str(source),
-    ]  # fmt: skip
-    done = subprocess.run(
-        command,
-        cwd=tmp_path / "src",
-        capture_output=True,
-        text=True,
-        timeout=REGISTER_TIMEOUT_SECONDS,
-        check=False,
-    )
-    assert done.returncode == 0, f"pyflyte register failed:\n{done.stdout}\n{done.stderr}"
-    return done.stdout
+    config = f"admin:\n  endpoint: dns:///{edge_grpc_target}\n  insecure: true\n"
+    return testkit.pyflyte_register(tmp_path, config, project, "regflows", WORKFLOW_MODULE)
 
 
 def _get(edge_grpc_target: str, project: str, kind: int, name: str):  # type: ignore[no-untyped-def]

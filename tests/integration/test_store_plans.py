@@ -56,6 +56,7 @@ from flightdeck_admin.store.executions import MongoExecutionStore, document_of
 from flightdeck_admin.store.launch_plans import MongoLaunchPlanStore
 from flightdeck_admin.store.named_entities import MongoNamedEntityStore
 from flightdeck_admin.store.node_executions import MongoNodeExecutionStore
+from flightdeck_admin.store.oauth_grants import MongoPendingGrants
 from flightdeck_admin.store.projects import MongoProjectStore
 from flightdeck_admin.store.task_executions import MongoTaskExecutionStore
 from flightdeck_admin.store.tasks import MongoTaskStore
@@ -276,6 +277,10 @@ class RecordingCollection:
 
     async def delete_one(self, query: Mapping[str, Any]) -> Any:
         self.record("delete_one", query)
+        return _Result()
+
+    async def delete_many(self, query: Mapping[str, Any]) -> Any:
+        self.record("delete_many", query)
         return _Result()
 
     async def insert_one(self, document: dict[str, Any]) -> Any:
@@ -1130,6 +1135,23 @@ def executor_shapes() -> list[QueryShape]:
     ]
 
 
+def oauth_grant_shapes() -> list[QueryShape]:
+    put = sent(lambda db: MongoPendingGrants(db).put("code:k", {"subject": "ada"}, 1.0))
+    return [
+        shape(
+            sent(lambda db: MongoPendingGrants(db).get("code:k"), found={"oauth_grants": {}}),
+            "pending grant by key",
+            "admin /oauth2/token and the login pages (MongoPendingGrants.get, update, put)",
+        ),
+        shape(
+            only(put, "oauth_grants", "delete_many"),
+            "expired pending grants",
+            "admin's built-in authorization server, once a minute (MongoPendingGrants._sweep, "
+            "on oauth_grants and oauth_grant_claims alike)",
+        ),
+    ]
+
+
 QUERY_SHAPES: list[QueryShape] = [
     *execution_shapes(),
     *outbox_mark_shapes(),
@@ -1141,6 +1163,7 @@ QUERY_SHAPES: list[QueryShape] = [
     *project_shapes(),
     *attribute_shapes(),
     *executor_shapes(),
+    *oauth_grant_shapes(),
 ]
 
 

@@ -6,6 +6,11 @@ NGINX_CONF="$NGINX_DIR/nginx.conf"
 EDGE_PID_FILE="$RUN_DIR/edge.pid"
 EDGE_LOG="$LOG_DIR/edge.log"
 EDGE_ACCESS_LOG="$LOG_DIR/edge-access.log"
+TLS_DIR="$VAR_DIR/tls"
+
+# TLS on both edge ports: a PEM certificate (chain) and its key, or FLIGHTDECK_EDGE_TLS=self-signed
+# for a local CA and a localhost certificate generated into var/tls/ (clients trust ca.crt).
+: "${FLIGHTDECK_EDGE_TLS:=}" "${FLIGHTDECK_EDGE_TLS_CERT:=}" "${FLIGHTDECK_EDGE_TLS_KEY:=}"
 
 PORTS["edge"]="$FLIGHTDECK_EDGE_GRPC_PORT $FLIGHTDECK_EDGE_HTTP_PORT"
 MARKER["edge"]="$NGINX_CONF"
@@ -16,7 +21,7 @@ STOP_TIMEOUT["edge"]=15
 
 EDGE_TEMPLATE_VARS=(
   VAR_DIR NGINX_DIR EDGE_PID_FILE EDGE_LOG EDGE_ACCESS_LOG EDGE_USER_DIRECTIVE
-  EDGE_GRPC_LISTEN_HTTP2 EDGE_HTTP2_DIRECTIVE
+  EDGE_GRPC_LISTEN_HTTP2 EDGE_HTTP2_DIRECTIVE EDGE_LISTEN_TLS EDGE_TLS_DIRECTIVES
   FLIGHTDECK_EDGE_GRPC_PORT FLIGHTDECK_EDGE_HTTP_PORT
   FLIGHTDECK_ADMIN_GRPC_PORT FLIGHTDECK_ADMIN_HTTP_PORT
   FLIGHTDECK_EVENTS_GATEWAY_GRPC_PORT FLIGHTDECK_EVENTS_GATEWAY_HTTP_PORT
@@ -45,10 +50,26 @@ edge_detect_syntax() {
   ((EUID != 0)) || EDGE_USER_DIRECTIVE="user $(id -un) $(id -gn);"
 }
 
+# Sets the TLS template values: empty (plaintext) unless a certificate is configured.
+edge_detect_tls() {
+  local cert=$FLIGHTDECK_EDGE_TLS_CERT key=$FLIGHTDECK_EDGE_TLS_KEY python="$ROOT_DIR/.venv/bin/python"
+  EDGE_LISTEN_TLS="" EDGE_TLS_DIRECTIVES=""
+  if [[ -z $cert && -z $key && $FLIGHTDECK_EDGE_TLS == self-signed ]]; then
+    [[ -x $python ]] || python=python3
+    "$python" "$LOCAL_DIR/tls.py" "$TLS_DIR" >/dev/null || die "edge: cannot generate certificates in $TLS_DIR"
+    cert="$TLS_DIR/server.crt" key="$TLS_DIR/server.key"
+  fi
+  [[ -n $cert || -n $key ]] || return 0
+  [[ -r $cert && -r $key ]] || die "edge: FLIGHTDECK_EDGE_TLS_CERT and _KEY must both name readable files"
+  EDGE_LISTEN_TLS=" ssl"
+  EDGE_TLS_DIRECTIVES="ssl_certificate \"$cert\"; ssl_certificate_key \"$key\"; ssl_protocols TLSv1.2 TLSv1.3;"
+}
+
 # Renders the config into $1 and checks it with `nginx -t`.
 edge_render() {
   local output=$1 result
   edge_detect_syntax
+  edge_detect_tls
   render_template "$LOCAL_DIR/nginx.conf.tmpl" "$output" "${EDGE_TEMPLATE_VARS[@]}"
   edge_add_replicas "$output"
   result=$(edge_nginx -t -c "$output" 2>&1) || { printf '%s\n' "$result" >&2; die "edge: nginx -t rejected $output"; }

@@ -8,6 +8,10 @@ JAEGER_CONF="$JAEGER_DIR/config.yaml"
 JAEGER_LOG="$LOG_DIR/jaeger.log"
 # Its query API also serves gRPC, which nothing here uses; it needs a port all the same.
 JAEGER_QUERY_GRPC_PORT=$((FLIGHTDECK_JAEGER_UI_PORT - 1))
+# A directory of built jaeger-ui assets (its index.html and static/) for the query extension to
+# serve. No package registry the project builds from publishes them (the Go module zip leaves out
+# the UI build, the npm name jaeger-ui holds no version), so unset = Jaeger's placeholder page.
+JAEGER_UI_ASSETS=${FLIGHTDECK_JAEGER_UI_ASSETS:-}
 
 PORTS["jaeger"]="$FLIGHTDECK_JAEGER_UI_PORT $FLIGHTDECK_JAEGER_OTLP_PORT"
 MARKER["jaeger"]="$JAEGER_CONF"
@@ -18,7 +22,8 @@ STOP_TIMEOUT["jaeger"]=15
 
 # `go install .../cmd/jaeger@version` refuses: the module's go.mod has a replace directive.
 # Building inside the downloaded module makes it the main module, where the replace applies.
-# The module zip lacks the built jaeger-ui, so the UI is its placeholder page.
+# The module zip lacks the built jaeger-ui: the UI is its placeholder page unless
+# FLIGHTDECK_JAEGER_UI_ASSETS names a build (above).
 jaeger_build() {
   local module started=$SECONDS
   say_component jaeger "building Jaeger $JAEGER_VERSION (go; several minutes on a cold cache)"
@@ -35,10 +40,12 @@ jaeger_build() {
 
 jaeger_prepare() {
   mkdir -p "$JAEGER_DIR" "$BIN_DIR"
+  [[ -z $JAEGER_UI_ASSETS || -f $JAEGER_UI_ASSETS/index.html ]] ||
+    die "jaeger: FLIGHTDECK_JAEGER_UI_ASSETS=$JAEGER_UI_ASSETS has no index.html (a jaeger-ui build)"
   [[ -x $JAEGER_BIN && $(cat "$JAEGER_BIN.build" 2>/dev/null) == "$JAEGER_VERSION" ]] ||
     jaeger_build
   render_template "$LOCAL_DIR/components/jaeger.yaml.tmpl" "$JAEGER_CONF" \
-    FLIGHTDECK_JAEGER_UI_PORT FLIGHTDECK_JAEGER_OTLP_PORT JAEGER_QUERY_GRPC_PORT
+    FLIGHTDECK_JAEGER_UI_PORT FLIGHTDECK_JAEGER_OTLP_PORT JAEGER_QUERY_GRPC_PORT JAEGER_UI_ASSETS
 }
 
 jaeger_launch() { spawn "$JAEGER_LOG" "$JAEGER_BIN" --config "$JAEGER_CONF"; }

@@ -3,6 +3,9 @@ the providers flushed when the process stops."""
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+
 from opentelemetry import metrics, propagate, trace
 from opentelemetry.baggage.propagation import W3CBaggagePropagator
 from opentelemetry.propagators.composite import CompositePropagator
@@ -48,24 +51,31 @@ def configure_tracing(
     return provider
 
 
-def instrument_clients() -> None:
+# Each instrumentation imports its driver when it instruments, and a service image installs only
+# the drivers its own code uses (admin has no Redis client, signals no MongoDB one), so an
+# instrumentation is applied only where its driver is present.
+CLIENT_INSTRUMENTATIONS: tuple[tuple[str, str, str], ...] = (
+    ("pymongo", "opentelemetry.instrumentation.pymongo", "PymongoInstrumentor"),
+    ("redis", "opentelemetry.instrumentation.redis", "RedisInstrumentor"),
+    ("aiokafka", "opentelemetry.instrumentation.aiokafka", "AIOKafkaInstrumentor"),
+    ("grpc", "opentelemetry.instrumentation.grpc", "GrpcAioInstrumentorClient"),
+)
+
+
+def instrument_clients() -> list[str]:
     """Client spans for every MongoDB command, Redis command, Kafka record and outgoing gRPC
     call of the process, whichever service or library sends it, so the drivers need no spans
-    of their own; the Kafka and gRPC ones carry the trace context to the next service."""
-    from opentelemetry.instrumentation.aiokafka import AIOKafkaInstrumentor
-    from opentelemetry.instrumentation.grpc import GrpcAioInstrumentorClient
-    from opentelemetry.instrumentation.pymongo import PymongoInstrumentor
-    from opentelemetry.instrumentation.redis import RedisInstrumentor
-
-    instrumentors = (
-        PymongoInstrumentor(),
-        RedisInstrumentor(),
-        AIOKafkaInstrumentor(),
-        GrpcAioInstrumentorClient(),
-    )
-    for instrumentor in instrumentors:
+    of their own; the Kafka and gRPC ones carry the trace context to the next service.
+    Returns the drivers found installed (and so instrumented)."""
+    instrumented = []
+    for driver, module_name, class_name in CLIENT_INSTRUMENTATIONS:
+        if importlib.util.find_spec(driver) is None:
+            continue
+        instrumentor = getattr(importlib.import_module(module_name), class_name)()
         if not instrumentor.is_instrumented_by_opentelemetry:
             instrumentor.instrument()
+        instrumented.append(driver)
+    return instrumented
 
 
 def shutdown_telemetry() -> None:

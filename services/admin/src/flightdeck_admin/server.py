@@ -61,6 +61,7 @@ from flightdeck_admin.store import (
     mongo,
     named_entities,
     node_executions,
+    oauth_grants,
     parent_nodes,
     read_caches,
     task_cache,
@@ -74,6 +75,7 @@ from flightdeck_admin.store.tasks import MongoTaskStore
 from flightdeck_compiler import compile_task, quantities
 from flightdeck_platform.auth.fetch import json_document
 from flightdeck_platform.auth.issuer.assembly import built_in_server
+from flightdeck_platform.auth.issuer.pending import PendingGrants
 from flightdeck_platform.auth.settings import AuthSettings
 from flightdeck_platform.auth.setup import server_authentication
 from flightdeck_platform.build_info import build_info
@@ -252,7 +254,7 @@ class _Auth:
     connectors: dict[str, Callable[[], Awaitable[object]]] = field(default_factory=dict)
 
 
-def _auth(settings: AuthSettings) -> _Auth:
+def _auth(settings: AuthSettings, grants: PendingGrants) -> _Auth:
     if not settings.enabled:
         off: list[tuple[ServiceDefinition, Servicers]] = [
             (services.AUTH_METADATA, None),
@@ -260,7 +262,7 @@ def _auth(settings: AuthSettings) -> _Auth:
         ]
         return _Auth(off, server_authentication(settings, SERVICE_NAME))
     if settings.mode == "self":
-        server = built_in_server(settings)
+        server = built_in_server(settings, grants)
         return _Auth(
             [
                 (services.AUTH_METADATA, AuthMetadataApi(lambda: server.metadata, settings)),
@@ -291,7 +293,10 @@ def build_host(
     producer: AIOKafkaProducer,
     deliveries: Outbox,
     checkpoint: Checkpoint = no_checkpoint,
+    auth_grants: PendingGrants | None = None,
 ) -> ServiceHost:
+    """``auth_grants``: where the built-in authorization server keeps its pending grants;
+    admin's database unless given (the API tests, which run without one, pass a fake)."""
     info = build_info(SERVICE_NAME)
     database = client[settings.mongo.database]
     cache = settings.cache
@@ -321,7 +326,7 @@ def build_host(
         ),
         *_record_apis(database, blobs, registration.workflows),
     ]
-    auth = _auth(settings.auth)
+    auth = _auth(settings.auth, auth_grants or oauth_grants.MongoPendingGrants(database))
     return ServiceHost(
         name=SERVICE_NAME,
         settings=settings.server,

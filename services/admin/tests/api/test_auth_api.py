@@ -10,6 +10,7 @@ from pathlib import Path
 import grpc
 import httpx
 import pytest
+import testkit
 from flyteidl.admin import project_pb2, version_pb2
 from flyteidl.service import (
     admin_pb2_grpc,
@@ -22,14 +23,8 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from flightdeck_admin.messaging import kafka
-from flightdeck_admin.server import build_host, outbox_of
-from flightdeck_admin.settings import AdminSettings
-from flightdeck_admin.store import mongo
 from flightdeck_platform.auth.settings import AuthSettings, IssuerSettings, RegisteredClient
 from flightdeck_platform.host import ServiceHost
-from flightdeck_platform.settings import KafkaSettings, MongoSettings, ServerSettings
-from flightdeck_storage import LocalObjectStore
 
 PUBLIC = "http://flightdeck.test"
 
@@ -42,27 +37,15 @@ async def host(tmp_path: Path) -> AsyncIterator[ServiceHost]:
         public_url=PUBLIC,
         issuer_server=IssuerSettings(
             signing_keys_dir=str(tmp_path / "keys"),
+            users=[],
             clients=[
                 RegisteredClient(client_id="ci", secret_file=str(tmp_path / "ci-secret")),
                 RegisteredClient(client_id="flytectl", grant_types=["authorization_code"]),
             ],
         ),
     )
-    settings = AdminSettings(
-        server=ServerSettings(grpc_port=0, http_port=0),
-        mongo=MongoSettings(url="mongodb://127.0.0.1:9/", server_selection_timeout_ms=100),
-        kafka=KafkaSettings(bootstrap_servers="127.0.0.1:9"),
-        auth=auth,
-    )
-    client = mongo.connect(settings.mongo, "test")
-    blobs = LocalObjectStore(tmp_path / "blobs")
-    producer = kafka.producer(settings.kafka)
-    served = build_host(settings, client, blobs, producer, outbox_of(client["x"], producer, blobs))
-    await served.start()
-    yield served
-    await served.stop()
-    await producer.stop()
-    await client.close()
+    async with testkit.serve_admin_with_auth(auth, tmp_path) as served:
+        yield served
 
 
 async def _token(host: ServiceHost, secret: str = "ci-password") -> httpx.Response:
@@ -118,7 +101,9 @@ async def test_auth_metadata_answers_without_a_token(host: ServiceHost) -> None:
         "client_credentials",
         "refresh_token",
         "authorization_code",
+        "urn:ietf:params:oauth:grant-type:device_code",
     ]
+    assert metadata.device_authorization_endpoint == f"{PUBLIC}/oauth2/device/authorize"
     assert (client.client_id, client.authorization_metadata_key) == (
         "flytectl",
         "flyte-authorization",
@@ -190,18 +175,7 @@ async def test_the_project_policy_limits_a_client_to_its_projects(tmp_path: Path
             ],
         ),
     )
-    settings = AdminSettings(
-        server=ServerSettings(grpc_port=0, http_port=0),
-        mongo=MongoSettings(url="mongodb://127.0.0.1:9/", server_selection_timeout_ms=100),
-        kafka=KafkaSettings(bootstrap_servers="127.0.0.1:9"),
-        auth=auth,
-    )
-    client = mongo.connect(settings.mongo, "test")
-    blobs = LocalObjectStore(tmp_path / "blobs")
-    producer = kafka.producer(settings.kafka)
-    served = build_host(settings, client, blobs, producer, outbox_of(client["x"], producer, blobs))
-    await served.start()
-    try:
+    async with testkit.serve_admin_with_auth(auth, tmp_path) as served:
         token = await _access_token(served)
         async with grpc.aio.insecure_channel(f"127.0.0.1:{served.grpc_port}") as channel:
             with pytest.raises(grpc.aio.AioRpcError) as refused:
@@ -212,9 +186,5 @@ async def test_the_project_policy_limits_a_client_to_its_projects(tmp_path: Path
             version = await admin_pb2_grpc.AdminServiceStub(channel).GetVersion(
                 version_pb2.GetVersionRequest(), metadata=[("authorization", f"Bearer {token}")]
             )
-    finally:
-        await served.stop()
-        await producer.stop()
-        await client.close()
     assert version.control_plane_version.Version
     assert refused.value.code() is grpc.StatusCode.PERMISSION_DENIED

@@ -9,6 +9,9 @@ from typing import Any
 import pytest
 from flyteidl.admin import common_pb2, execution_pb2, matchable_resource_pb2
 from flyteidl.core import identifier_pb2, security_pb2
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from flightdeck_admin.domain.attributes import AttributeKey
 from flightdeck_admin.domain.errors import (
@@ -20,6 +23,7 @@ from flightdeck_admin.domain.errors import (
 )
 from flightdeck_admin.domain.executions import InputsRejected
 from flightdeck_admin.domain.outbox import EXECUTION_CREATED
+from flightdeck_admin.service.executions import EXECUTION_TAG
 from flightdeck_proto.gen.flightdeck.internal.v1 import executions_pb2 as commands_pb2
 from flightdeck_storage import layout, literals
 
@@ -210,3 +214,15 @@ async def test_get_of_an_unknown_execution_is_not_found_with_the_reference_messa
         await world.use_case.get(
             identifier_pb2.WorkflowExecutionIdentifier(project="p", domain="development")
         )
+
+
+async def test_the_calls_span_names_the_execution_it_created(world: World) -> None:
+    """A trace UI finds a run's trace by this tag (the console links to that search)."""
+    exported = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exported))
+    with provider.get_tracer("test").start_as_current_span("CreateExecution"):
+        await world.use_case.create(world.request("run1", x=1))
+    (span,) = exported.get_finished_spans()
+    assert span.attributes is not None
+    assert span.attributes[EXECUTION_TAG] == "p/development/run1"

@@ -160,6 +160,37 @@ async def test_relaunch_and_recover_reference_the_original(world: World) -> None
         await world.lifecycle.relaunch(execution_pb2.ExecutionRelaunchRequest(id=missing))
 
 
+async def test_relaunch_recover_and_update_record_their_caller_not_the_originals(
+    world: World,
+) -> None:
+    original = await world.use_case.create(world.request("orig", x=1), principal="alice")
+    relaunched = await world.lifecycle.relaunch(
+        execution_pb2.ExecutionRelaunchRequest(id=original, name="again"), "bob"
+    )
+    recovered = await world.lifecycle.recover(
+        execution_pb2.ExecutionRecoverRequest(id=original, name="rec"), "carol"
+    )
+    anonymous = await world.lifecycle.relaunch(
+        execution_pb2.ExecutionRelaunchRequest(id=original, name="anon")
+    )
+    await world.lifecycle.update(
+        execution_pb2.ExecutionUpdateRequest(id=original, state=execution_pb2.EXECUTION_ARCHIVED),
+        "dave",
+    )
+    principals = {
+        name: (await world.use_case.get(execution_id)).spec.metadata.principal
+        for name, execution_id in [
+            ("orig", original),
+            ("again", relaunched),
+            ("rec", recovered),
+            ("anon", anonymous),
+        ]
+    }
+    assert principals == {"orig": "alice", "again": "bob", "rec": "carol", "anon": ""}
+    change = (await world.use_case.get(original)).closure.state_change_details
+    assert (change.state, change.principal) == (execution_pb2.EXECUTION_ARCHIVED, "dave")
+
+
 async def test_terminate_aborts_once_running_and_refuses_a_finished_execution(
     world: World,
 ) -> None:

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Sequence
 
 from aiokafka import AIOKafkaConsumer
 
-from flightdeck_console.api import assets, events
+from flightdeck_console.api import assets, config, events
 from flightdeck_console.consumers.phase_feed import relay
 from flightdeck_console.service.fanout import Fanout
 from flightdeck_console.settings import ConsoleSettings
@@ -70,6 +70,7 @@ async def wired(settings: ConsoleSettings) -> AsyncIterator[ServiceHost]:
             companions={"phase feed reader": feed.start},
             extra_routes=[
                 events.route(fanout, settings.feed.keepalive_seconds),
+                config.route(settings.traces),
                 *assets.routes(settings.assets_dir),
             ],
         )

@@ -26,6 +26,20 @@ class FeedSettings(BaseModel):
     )
 
 
+class TracesSettings(BaseModel):
+    ui_url: str | None = Field(
+        None,
+        description="Jaeger's UI (http://localhost:16686); unset: the pages show no trace links.",
+    )
+    service: str = Field(
+        "flightdeck-admin", description="The service whose spans carry the execution tag."
+    )
+    execution_tag: str = Field(
+        "flightdeck.execution.id",
+        description="Span attribute holding `project/domain/name` of the execution a call created.",
+    )
+
+
 class ConsoleSettings(ServiceSettings):
     """Environment prefix ``FLIGHTDECK_CONSOLE_``; sections nest with ``__``."""
 
@@ -37,4 +51,5 @@ class ConsoleSettings(ServiceSettings):
     kafka: KafkaSettings = KafkaSettings(client_id="flightdeck-console")
     topics: TopicSettings = TopicSettings()
     feed: FeedSettings = FeedSettings()
+    traces: TracesSettings = TracesSettings()
     assets_dir: Path = Field(BUILT_ASSETS, description="The built web app (web/dist).")

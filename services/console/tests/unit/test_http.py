@@ -8,9 +8,10 @@ from pathlib import Path
 import httpx
 from starlette.applications import Starlette
 
-from flightdeck_console.api import assets, events
+from flightdeck_console.api import assets, config, events
 from flightdeck_console.domain.changes import PhaseChange, Scope
 from flightdeck_console.service.fanout import Fanout
+from flightdeck_console.settings import TracesSettings
 
 
 def _change(name: str) -> PhaseChange:
@@ -58,3 +59,23 @@ async def test_unbuilt_assets_say_how_to_build_them(tmp_path: Path) -> None:
 def _client(root: Path) -> httpx.AsyncClient:
     app = Starlette(routes=assets.routes(root))
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://console")
+
+
+async def test_the_config_names_the_trace_search_only_when_traces_are_on() -> None:
+    on = TracesSettings(ui_url="http://localhost:16686/")
+    for traces, expected in (
+        (TracesSettings(), None),
+        (
+            on,
+            {
+                "uiUrl": "http://localhost:16686",
+                "service": "flightdeck-admin",
+                "tag": "flightdeck.execution.id",
+            },
+        ),
+    ):
+        app = Starlette(routes=[config.route(traces)])
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://console") as client:
+            response = await client.get("/console/api/config")
+        assert response.json() == {"traces": expected}

@@ -1,6 +1,7 @@
 import { useState } from "react";
 import { type Json, post } from "./api";
 import { literalText } from "./literals";
+import { blobLiteral, uploadDirectory, uploadFile } from "./upload";
 
 // Builds a launch form from a launch plan's expected inputs and turns the entries into literals.
 export function typeName(type: Json): string {
@@ -65,26 +66,73 @@ function initial(parameter: Json): string {
   return literalText(d);
 }
 
+const isDirectory = (type: Json) => type.blob?.dimensionality === "MULTIPART";
+
+// A file input uploads what is chosen (a whole folder for a directory); a URI may be typed instead.
+function BlobField({ id, type, uri, onUri, onFiles }: {
+  id: string;
+  type: Json;
+  uri: string;
+  onUri: (uri: string) => void;
+  onFiles: (files: File[]) => void;
+}) {
+  const folder = isDirectory(type) ? { webkitdirectory: "", directory: "" } : {};
+  return (
+    <div className="blob">
+      <input
+        id={id}
+        type="file"
+        multiple={isDirectory(type)}
+        {...folder}
+        onChange={(e) => onFiles([...(e.target.files ?? [])])}
+      />
+      <label htmlFor={`${id}-uri`} className="muted">
+        or an existing URI
+      </label>
+      <input id={`${id}-uri`} value={uri} placeholder="s3://bucket/key" onChange={(e) => onUri(e.target.value)} />
+    </div>
+  );
+}
+
 export function LaunchForm({ launchPlan, onLaunched }: { launchPlan: Json; onLaunched: (name: string) => void }) {
   const parameters: Record<string, Json> = launchPlan.closure?.expectedInputs?.parameters ?? {};
   const [values, setValues] = useState<Record<string, string>>(() =>
     Object.fromEntries(Object.entries(parameters).map(([k, p]) => [k, initial(p)])),
   );
+  const [files, setFiles] = useState<Record<string, File[]>>({});
   const [error, setError] = useState("");
+  const [status, setStatus] = useState("");
   const [busy, setBusy] = useState(false);
+  const id = launchPlan.id;
+  const scope = { project: id.project, domain: id.domain };
+
+  async function blobInput(name: string, type: Json): Promise<Json | undefined> {
+    const chosen = files[name] ?? [];
+    if (!chosen.length) return values[name] ? blobLiteral(type, values[name]) : undefined;
+    setStatus(`Uploading ${name}…`);
+    const uri = isDirectory(type) ? await uploadDirectory(scope, chosen) : await uploadFile(scope, chosen[0]);
+    return blobLiteral(type, uri);
+  }
+
+  async function literalsOf(): Promise<Record<string, Json>> {
+    const literals: Record<string, Json> = {};
+    for (const [name, p] of Object.entries(parameters)) {
+      const type = p.var.type;
+      const given = type.blob ? (files[name]?.length ?? 0) > 0 || values[name] !== "" : values[name] !== "";
+      if (!given && !p.required) continue;
+      if (!given) throw new Error(`${name} is required`);
+      literals[name] = type.blob ? await blobInput(name, type) : toLiteral(type, values[name]);
+    }
+    return literals;
+  }
 
   async function submit(event: React.FormEvent) {
     event.preventDefault();
     setError("");
+    setBusy(true);
     try {
-      const literals: Record<string, Json> = {};
-      for (const [name, p] of Object.entries(parameters)) {
-        if (values[name] === "" && !p.required) continue;
-        if (values[name] === "") throw new Error(`${name} is required`);
-        literals[name] = toLiteral(p.var.type, values[name]);
-      }
-      setBusy(true);
-      const id = launchPlan.id;
+      const literals = await literalsOf();
+      setStatus("Launching…");
       const created = await post("executions", {
         project: id.project,
         domain: id.domain,
@@ -96,6 +144,7 @@ export function LaunchForm({ launchPlan, onLaunched }: { launchPlan: Json; onLau
       setError((e as Error).message);
     } finally {
       setBusy(false);
+      setStatus("");
     }
   }
 
@@ -103,25 +152,34 @@ export function LaunchForm({ launchPlan, onLaunched }: { launchPlan: Json; onLau
     <form className="launch" onSubmit={submit} aria-label="Launch form">
       {Object.entries(parameters).map(([name, p]) => {
         const type = p.var.type;
-        const id = `input-${name}`;
+        const inputId = `input-${name}`;
+        const setValue = (value: string) => setValues((v) => ({ ...v, [name]: value }));
         return (
           <div className="field" key={name}>
-            <label htmlFor={id}>
+            <label htmlFor={inputId}>
               {name} <span className="muted">({typeName(type)}{p.required ? ", required" : ""})</span>
             </label>
-            {type.simple === "BOOLEAN" ? (
-              <select id={id} value={values[name]} onChange={(e) => setValues({ ...values, [name]: e.target.value })}>
+            {type.blob ? (
+              <BlobField
+                id={inputId}
+                type={type}
+                uri={values[name]}
+                onUri={setValue}
+                onFiles={(chosen) => setFiles((f) => ({ ...f, [name]: chosen }))}
+              />
+            ) : type.simple === "BOOLEAN" ? (
+              <select id={inputId} value={values[name]} onChange={(e) => setValue(e.target.value)}>
                 <option value="">(unset)</option>
                 <option value="true">true</option>
                 <option value="false">false</option>
               </select>
             ) : (
               <input
-                id={id}
+                id={inputId}
                 name={name}
                 value={values[name]}
                 placeholder={type.simple ? "" : "JSON"}
-                onChange={(e) => setValues({ ...values, [name]: e.target.value })}
+                onChange={(e) => setValue(e.target.value)}
               />
             )}
           </div>
@@ -132,6 +190,7 @@ export function LaunchForm({ launchPlan, onLaunched }: { launchPlan: Json; onLau
           {error}
         </p>
       )}
+      <p role="status" className="muted">{status}</p>
       <button type="submit" disabled={busy}>
         Launch
       </button>

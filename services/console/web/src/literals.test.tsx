@@ -19,6 +19,22 @@ describe("literalText", () => {
   });
 });
 
+describe("literalText of the other scalars", () => {
+  it("renders unions by their value, errors, binaries, datasets, times and nesting", () => {
+    const int = (i: number) => ({ scalar: { primitive: { integer: String(i) } } });
+    expect(literalText({ scalar: { union: { value: int(3), type: { simple: "INTEGER" } } } })).toBe("3");
+    expect(literalText({ scalar: { error: { failedNodeId: "n0", message: "boom" } } })).toBe("error: boom");
+    expect(literalText({ scalar: { binary: { value: "AAE=", tag: "msgpack" } } })).toBe("binary (msgpack)");
+    expect(literalText({ scalar: { structuredDataset: { uri: "s3://b/df" } } })).toBe("s3://b/df");
+    expect(literalText({ scalar: { primitive: { datetime: "2026-01-01T00:00:00Z" } } })).toBe("2026-01-01T00:00:00Z");
+    expect(literalText({ scalar: { primitive: { duration: "90s" } } })).toBe("90s");
+    expect(literalText({ scalar: { primitive: { floatValue: 0.5 } } })).toBe("0.5");
+    expect(literalText({ map: { literals: { xs: { collection: { literals: [int(1), int(2)] } } } } })).toBe("{xs: [1, 2]}");
+    expect(literalText({ collection: {} })).toBe("[]");
+    expect(literalText(undefined)).toBe("");
+  });
+});
+
 describe("LiteralMapView", () => {
   it("shows one row per output", () => {
     render(<LiteralMapView literals={{ o0: { scalar: { primitive: { integer: "72" } } } }} empty="none" />);

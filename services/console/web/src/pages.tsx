@@ -1,10 +1,13 @@
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useMemo, useState } from "react";
 import { api, type Json, keyPath, post, query, TERMINAL } from "./api";
-import { WorkflowGraph, Timeline, PHASE_COLOURS } from "./graph";
+import { PHASE_COLOURS, WorkflowGraph } from "./graph";
 import { LaunchForm, typeName } from "./launch";
 import { LiteralMapView } from "./literals";
 import { usePhaseFeed } from "./live";
 import { Link, navigate } from "./router";
+import { Tabs } from "./tabs";
+import { Timeline } from "./timeline";
+import { TraceLink } from "./traces";
 
 function useLoad<T>(load: () => Promise<T>, deps: unknown[]): [T | undefined, string, () => void] {
   const [value, setValue] = useState<T>();
@@ -67,20 +70,15 @@ export function Project({ project, domain }: { project: string; domain: string }
         <Link to="/">Projects</Link> / {project} / {domain}
       </nav>
       <h1>{project}</h1>
-      <div role="tablist" className="tabs">
-        {RESOURCES.map((r, i) => (
-          <button key={r.path} role="tab" aria-selected={i === tab} onClick={() => setTab(i)}>
-            {r.label}
-          </button>
-        ))}
-      </div>
-      <ul className="list" aria-label={resource.label}>
-        {(data?.entities ?? []).map((e: Json) => (
-          <li key={e.id.name}>
-            <Link to={`/projects/${project}/domains/${domain}/${resource.path}/${e.id.name}`}>{e.id.name}</Link>
-          </li>
-        ))}
-      </ul>
+      <Tabs id="entities" tabs={RESOURCES.map((r, i) => ({ key: String(i), label: r.label }))} selected={String(tab)} onSelect={(k) => setTab(Number(k))}>
+        <ul className="list" aria-label={resource.label}>
+          {(data?.entities ?? []).map((e: Json) => (
+            <li key={e.id.name}>
+              <Link to={`/projects/${project}/domains/${domain}/${resource.path}/${e.id.name}`}>{e.id.name}</Link>
+            </li>
+          ))}
+        </ul>
+      </Tabs>
       <Executions project={project} domain={domain} />
       <Attributes project={project} domain={domain} />
     </section>
@@ -266,6 +264,12 @@ export function Executions({ project, domain }: { project: string; domain: strin
   );
 }
 
+const EXECUTION_TABS = [
+  { key: "graph", label: "graph" },
+  { key: "nodes", label: "nodes" },
+  { key: "timeline", label: "timeline" },
+] as const;
+
 export function Execution({ project, domain, name }: { project: string; domain: string; name: string }) {
   const key = { project, domain, name };
   const [execution, error, reloadExecution] = useLoad(() => api(`executions/${keyPath(key)}`), [name]);
@@ -285,15 +289,27 @@ export function Execution({ project, domain, name }: { project: string; domain: 
     reloadSignals();
   };
   const [phases, setPhases] = useState<Record<string, string>>({});
-  const nodeList: Json[] = nodes?.nodeExecutions ?? [];
-  useEffect(() => setPhases(Object.fromEntries(nodeList.map((n) => [n.id.nodeId, n.closure.phase]))), [nodes]);
+  // Counts feed changes: expanded children and the timeline read their rows again on each.
+  const [tick, setTick] = useState(0);
+  const nodeList: Json[] = useMemo(() => nodes?.nodeExecutions ?? [], [nodes]);
+  useEffect(() => setPhases(Object.fromEntries(nodeList.map((n) => [n.id.nodeId, n.closure.phase]))), [nodeList]);
   usePhaseFeed(key, (change) => {
     if (change.entity === "node") setPhases((p) => ({ ...p, [change.nodeId]: change.phase }));
     if (change.entity !== "task") reload();
-  }, reload);
+    setTick((t) => t + 1);
+  }, () => {
+    reload();
+    setTick((t) => t + 1);
+  });
   const phase = execution?.closure?.phase ?? "";
-  const act = (path: string, body: Json, method = "POST") =>
-    api(path, { method, body: JSON.stringify(body) }).then((r: Json) => (r?.id?.name ? navigate(`/projects/${project}/domains/${domain}/executions/${r.id.name}`) : reload()), (e: Error) => alert(e.message));
+  const [actionError, setActionError] = useState("");
+  const act = (path: string, body: Json, method = "POST") => {
+    setActionError("");
+    api(path, { method, body: JSON.stringify(body) }).then(
+      (r: Json) => (r?.id?.name ? navigate(`/projects/${project}/domains/${domain}/executions/${r.id.name}`) : reload()),
+      (e: Error) => setActionError(e.message),
+    );
+  };
   return (
     <section>
       <nav className="crumbs">
@@ -303,23 +319,20 @@ export function Execution({ project, domain, name }: { project: string; domain: 
         {name} <Phase phase={phase} />
       </h1>
       {error && <p role="alert">{error}</p>}
+      {execution && <TraceLink execution={key} createdAt={execution.closure?.createdAt} />}
       <div className="actions">
         <button disabled={TERMINAL.has(phase)} onClick={() => act(`executions/${keyPath(key)}`, { cause: "terminated from the console" }, "DELETE")}>Terminate</button>
         <button onClick={() => act("executions/relaunch", { id: key })}>Relaunch</button>
         <button disabled={phase !== "FAILED"} onClick={() => act("executions/recover", { id: key })}>Recover</button>
       </div>
+      {actionError && <p role="alert" className="error">{actionError}</p>}
       {execution?.closure?.error && (
         <pre role="alert" className="error">{execution.closure.error.message}</pre>
       )}
-      <Signals execution={key} signals={signals?.signals ?? []} onSet={reload} />
-      <div role="tablist" className="tabs">
-        {(["graph", "nodes", "timeline"] as const).map((t) => (
-          <button key={t} role="tab" aria-selected={tab === t} onClick={() => setTab(t)}>{t}</button>
-        ))}
-      </div>
-      <div className="panel">
-        {tab === "graph" && <WorkflowGraph workflow={workflow} phases={phases} />}
-        {tab === "timeline" && <Timeline nodes={nodeList} />}
+      <Signals execution={key} signals={signals?.signals ?? []} onSet={reload} onError={setActionError} />
+      <Tabs id="execution" tabs={EXECUTION_TABS} selected={tab} onSelect={setTab}>
+        {tab === "graph" && <WorkflowGraph execution={key} workflow={workflow} nodes={nodeList} phases={phases} tick={tick} />}
+        {tab === "timeline" && <Timeline execution={key} nodes={nodeList} tick={tick} />}
         {tab === "nodes" && (
           <table aria-label="Node executions">
             <thead>
@@ -339,7 +352,7 @@ export function Execution({ project, domain, name }: { project: string; domain: 
             </tbody>
           </table>
         )}
-      </div>
+      </Tabs>
       <div className="io">
         <div>
           <h2>Inputs</h2>
@@ -354,7 +367,7 @@ export function Execution({ project, domain, name }: { project: string; domain: 
   );
 }
 
-function Signals({ execution, signals, onSet }: { execution: Json; signals: Json[]; onSet: () => void }) {
+function Signals({ execution, signals, onSet, onError }: { execution: Json; signals: Json[]; onSet: () => void; onError: (message: string) => void }) {
   const [values, setValues] = useState<Record<string, string>>({});
   const waiting = signals.filter((s) => !s.value || !Object.keys(s.value).length);
   if (!waiting.length) return null;
@@ -365,7 +378,7 @@ function Signals({ execution, signals, onSet }: { execution: Json; signals: Json
         const id = s.id.signalId;
         const isBool = s.type?.simple === "BOOLEAN";
         const set = (text: string) =>
-          post("signals", { id: { executionId: execution, signalId: id }, value: { scalar: { primitive: primitiveOf(s.type, text) } } }).then(onSet, (e: Error) => alert(e.message));
+          post("signals", { id: { executionId: execution, signalId: id }, value: { scalar: { primitive: primitiveOf(s.type, text) } } }).then(onSet, (e: Error) => onError(e.message));
         return (
           <div key={id} className="field">
             <label htmlFor={`signal-${id}`}>{id} ({typeName(s.type)})</label>

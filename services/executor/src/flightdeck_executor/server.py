@@ -154,7 +154,11 @@ def agents_of(
     config = settings.agents
     if not config.target:
         return None, {}, []
-    channel = control_plane.channel(config.target, settings.server.max_message_bytes)
+    channel = control_plane.channel(
+        config.target,
+        settings.server.max_message_bytes,
+        client_interceptors(settings.auth, "flightdeck-executor"),
+    )
     agents = GrpcAgents(channel, config.call_timeout_seconds, config.task_types)
     interval = timedelta(seconds=config.refresh_interval_seconds)
 

@@ -15,7 +15,7 @@ from typing import Any
 import grpc
 
 from flightdeck_platform import faults
-from flightdeck_platform.auth.fetch import TIMEOUT_SECONDS, json_document
+from flightdeck_platform.auth.fetch import TIMEOUT_SECONDS, json_document, metadata_value
 from flightdeck_platform.auth.issuer.secrets import read_or_create
 from flightdeck_platform.auth.settings import AuthSettings
 
@@ -67,7 +67,7 @@ class ServiceAccountToken:
         if configured:
             return configured
         metadata = await json_document(self._settings.metadata_location())
-        return str(metadata.get("token_endpoint", ""))
+        return metadata_value(metadata, "token_endpoint")
 
     async def _renew(self) -> None:
         secret = read_or_create(self._secret_file)

@@ -30,3 +30,15 @@ async def json_document(url: str) -> dict[str, Any]:
         return await asyncio.to_thread(_get, url)
     except (OSError, ValueError) as error:
         raise faults.Unavailable(f"cannot read {url}: {error}") from error
+
+
+def metadata_value(document: dict[str, Any], name: str) -> str:
+    """A member of an authorization server's metadata by its RFC 8414 name (``jwks_uri``), or
+    by the lowerCamel JSON name of ``OAuth2MetadataResponse`` (``jwksUri``): what admin's REST
+    gateway answers at ``/.well-known/oauth-authorization-server``. ``""`` when absent."""
+    head, *rest = name.split("_")
+    for key in (name, head + "".join(part.title() for part in rest)):
+        value = document.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return ""

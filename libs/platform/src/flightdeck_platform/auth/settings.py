@@ -52,6 +52,23 @@ def _default_clients() -> list[RegisteredClient]:
     ]
 
 
+class LocalUser(BaseModel):
+    """A person who logs in to the built-in server's pages (authorization code and device
+    flows). Passwords are stored hashed, as client secrets are."""
+
+    username: str
+    password_hash: str = Field("", description="pbkdf2_sha256$… of the password.")
+    password_file: str = Field(
+        "",
+        description="Embedded default: a file holding the password itself, generated when "
+        "missing and hashed when read.",
+    )
+
+
+def _default_users() -> list[LocalUser]:
+    return [LocalUser(username="flightdeck", password_file="var/auth/users/flightdeck")]
+
+
 class IssuerSettings(BaseModel):
     """The built-in authorization server (served by admin in ``self`` mode)."""
 
@@ -63,8 +80,23 @@ class IssuerSettings(BaseModel):
     )
     keys_reload_seconds: float = Field(60.0, gt=0, description="How often keys are re-read.")
     access_token_seconds: int = Field(1800, gt=0, description="Access token lifetime (30 min).")
-    refresh_token_seconds: int = Field(3600, gt=0, description="Refresh token lifetime.")
+    refresh_token_seconds: int = Field(
+        3600, gt=0, description="Lifetime of each refresh token; every use replaces it."
+    )
+    authorization_code_seconds: int = Field(
+        60, gt=0, description="How long an authorization code may wait to be redeemed."
+    )
+    device_code_seconds: int = Field(
+        600, gt=0, description="How long a device code waits for its user's approval."
+    )
+    device_poll_seconds: int = Field(
+        5, gt=0, description="Device flow: the polling interval asked of clients."
+    )
     clients: list[RegisteredClient] = Field(default_factory=_default_clients)
+    users: list[LocalUser] = Field(
+        default_factory=_default_users,
+        description="Who may log in; the default is one user whose password is generated.",
+    )
 
 
 class ServiceAccount(BaseModel):

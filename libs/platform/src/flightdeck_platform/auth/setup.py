@@ -8,7 +8,7 @@ from typing import Any
 
 import grpc
 
-from flightdeck_platform.auth.fetch import json_document
+from flightdeck_platform.auth.fetch import json_document, metadata_value
 from flightdeck_platform.auth.interceptor import AuthInterceptor, Authorize
 from flightdeck_platform.auth.keys import KeySource, RemoteJwks, StaticKeys
 from flightdeck_platform.auth.policy import authorize_project
@@ -33,8 +33,8 @@ def issuer_keys(settings: AuthSettings) -> KeySource:
 
     async def locate() -> str:
         metadata = await json_document(settings.metadata_location())
-        jwks_uri = metadata.get("jwks_uri")
-        if not isinstance(jwks_uri, str) or not jwks_uri:
+        jwks_uri = metadata_value(metadata, "jwks_uri")
+        if not jwks_uri:
             raise ValueError(f"{settings.metadata_location()} names no jwks_uri")
         return jwks_uri
 

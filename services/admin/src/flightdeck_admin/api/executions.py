@@ -24,12 +24,16 @@ class ExecutionsApi:
     async def RelaunchExecution(
         self, request: execution_pb2.ExecutionRelaunchRequest, context: grpc.aio.ServicerContext
     ) -> execution_pb2.ExecutionCreateResponse:
-        return execution_pb2.ExecutionCreateResponse(id=await self._lifecycle.relaunch(request))
+        return execution_pb2.ExecutionCreateResponse(
+            id=await self._lifecycle.relaunch(request, principal.current_name())
+        )
 
     async def RecoverExecution(
         self, request: execution_pb2.ExecutionRecoverRequest, context: grpc.aio.ServicerContext
     ) -> execution_pb2.ExecutionCreateResponse:
-        return execution_pb2.ExecutionCreateResponse(id=await self._lifecycle.recover(request))
+        return execution_pb2.ExecutionCreateResponse(
+            id=await self._lifecycle.recover(request, principal.current_name())
+        )
 
     async def GetExecution(
         self,
@@ -41,7 +45,7 @@ class ExecutionsApi:
     async def UpdateExecution(
         self, request: execution_pb2.ExecutionUpdateRequest, context: grpc.aio.ServicerContext
     ) -> execution_pb2.ExecutionUpdateResponse:
-        await self._lifecycle.update(request)
+        await self._lifecycle.update(request, principal.current_name())
         return execution_pb2.ExecutionUpdateResponse()
 
     async def TerminateExecution(

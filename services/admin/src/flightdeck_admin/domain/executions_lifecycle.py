@@ -38,10 +38,12 @@ def abort_metadata(cause: str, principal: str = "") -> execution_pb2.AbortMetada
     return execution_pb2.AbortMetadata(cause=cause, principal=principal)
 
 
-def state_change(state: int, now: datetime) -> execution_pb2.ExecutionStateChangeDetails:
+def state_change(
+    state: int, now: datetime, principal: str = ""
+) -> execution_pb2.ExecutionStateChangeDetails:
     """UpdateExecution accepts any state value; the principal is the caller (nobody without
     authentication)."""
-    change = execution_pb2.ExecutionStateChangeDetails(state=state, principal="")  # type: ignore[arg-type]
+    change = execution_pb2.ExecutionStateChangeDetails(state=state, principal=principal)  # type: ignore[arg-type]
     change.occurred_at.FromDatetime(now)
     return change
 

@@ -13,6 +13,7 @@ from typing import Any, Protocol, TypeAlias
 
 from flyteidl.admin import common_pb2, execution_pb2, project_pb2
 from flyteidl.core import identifier_pb2, literals_pb2
+from opentelemetry import trace
 
 from flightdeck_admin.domain import executions, executions_launch, outbox
 from flightdeck_admin.domain.attributes import (
@@ -31,6 +32,10 @@ from flightdeck_admin.service.outbox import Checkpoint, Outbox, no_checkpoint
 from flightdeck_storage import ObjectStore, layout
 
 ExecutionId: TypeAlias = identifier_pb2.WorkflowExecutionIdentifier
+
+# The span attribute naming the execution a call created (``project/domain/name``): a trace
+# UI finds the run's trace by it (the console links to that search).
+EXECUTION_TAG = "flightdeck.execution.id"
 
 
 class ExecutionStore(Protocol):
@@ -134,6 +139,8 @@ class Executions:
             domain=request.domain,
             name=request.name or executions.generate_name(),
         )
+        tag = f"{execution_id.project}/{execution_id.domain}/{execution_id.name}"
+        trace.get_current_span().set_attribute(EXECUTION_TAG, tag)
         spec, handed = await self._specs(request, launch, project, matching, principal)
         await self._check_concurrency(request, launch)
         now = self._clock()

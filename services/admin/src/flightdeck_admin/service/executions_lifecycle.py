@@ -35,18 +35,27 @@ class ExecutionLifecycle:
         self._blobs = blobs
         self._clock = clock
 
-    async def relaunch(self, request: execution_pb2.ExecutionRelaunchRequest) -> ExecutionId:
+    async def relaunch(
+        self, request: execution_pb2.ExecutionRelaunchRequest, principal: str = ""
+    ) -> ExecutionId:
+        """``principal``: the caller, who is the new execution's principal (not the original's),
+        as the full CreateExecution path records it."""
         original = await self._original(request.id)
         inputs = await self._user_inputs(original, legacy=True)
         created = executions_lifecycle.relaunch_request(original.execution, inputs, request)
-        return await self._executions.create(created)
+        return await self._executions.create(created, principal=principal)
 
-    async def recover(self, request: execution_pb2.ExecutionRecoverRequest) -> ExecutionId:
-        """The executor learns the original's id as the source of reusable node results."""
+    async def recover(
+        self, request: execution_pb2.ExecutionRecoverRequest, principal: str = ""
+    ) -> ExecutionId:
+        """The executor learns the original's id as the source of reusable node results; the
+        caller is the new execution's principal."""
         original = await self._original(request.id)
         inputs = await self._user_inputs(original, legacy=False)
         created = executions_lifecycle.recover_request(original.execution, inputs, request)
-        return await self._executions.create(created, recovery_source=request.id)
+        return await self._executions.create(
+            created, recovery_source=request.id, principal=principal
+        )
 
     async def _original(self, execution_id: ExecutionId) -> ExecutionRecord:
         executions_launch.require_execution_id(execution_id)
@@ -76,9 +85,11 @@ class ExecutionLifecycle:
             raise executions_lifecycle.already_terminal(phase)
         await self._outbox.try_deliver(execution_id, [message])
 
-    async def update(self, request: execution_pb2.ExecutionUpdateRequest) -> None:
+    async def update(
+        self, request: execution_pb2.ExecutionUpdateRequest, principal: str = ""
+    ) -> None:
         executions_launch.require_execution_id(request.id)
-        change = executions_lifecycle.state_change(request.state, self._clock())
+        change = executions_lifecycle.state_change(request.state, self._clock(), principal)
         await self._store.update_state(request.id, change, self._clock())
 
     async def list(self, request: common_pb2.ResourceListRequest) -> execution_pb2.ExecutionList:

@@ -13,6 +13,7 @@ from flightdeck_admin.store import (
     launch_plans,
     named_entities,
     node_executions,
+    oauth_grants,
     projects,
     task_executions,
     tasks,
@@ -55,6 +56,8 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     node_executions.COLLECTION: node_executions.INDEXES,
     task_executions.COLLECTION: task_executions.INDEXES,
+    oauth_grants.COLLECTION: oauth_grants.INDEXES,
+    oauth_grants.CLAIMS_COLLECTION: oauth_grants.INDEXES,
 }
 
 

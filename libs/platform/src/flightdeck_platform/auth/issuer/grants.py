@@ -1,5 +1,6 @@
-"""Token issuance: client authentication against hashed secrets and the client-credentials
-grant. Failures are RFC 6749 §5.2 errors, which the HTTP edge answers as JSON."""
+"""Token issuance: client authentication against hashed secrets, the client-credentials grant,
+and the access tokens every grant ends in. Failures are RFC 6749 §5.2 errors, which the HTTP
+edge answers as JSON."""
 
 from __future__ import annotations
 
@@ -31,6 +32,15 @@ class Client:
     grant_types: frozenset[str]
     scopes: frozenset[str]
     projects: tuple[str, ...] = ()
+    redirect_uris: tuple[str, ...] = ()
+
+    @property
+    def public(self) -> bool:
+        return not self.secret_hash
+
+    def require_grant(self, grant_type: str) -> None:
+        if grant_type not in self.grant_types:
+            raise OAuthError("unauthorized_client", f"{self.client_id} may not use {grant_type}")
 
     @classmethod
     def of(cls, registered: RegisteredClient) -> Client:
@@ -43,7 +53,17 @@ class Client:
             frozenset(registered.grant_types),
             frozenset(registered.scopes),
             tuple(registered.projects),
+            tuple(registered.redirect_uris),
         )
+
+
+@dataclass(frozen=True)
+class UserGrant:
+    """What a user let a client have: the outcome of a code, a device approval or a refresh."""
+
+    client_id: str
+    subject: str
+    scopes: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -74,16 +94,38 @@ class TokenIssuer:
             raise OAuthError("invalid_client", "client authentication failed", 401)
         return client
 
+    def identify(self, client_id: str, secret: str) -> Client:
+        """A public client names itself (no secret to check); any other authenticates."""
+        client = self._clients.get(client_id)
+        if client is not None and client.public and not secret:
+            return client
+        return self.authenticate(client_id, secret)
+
+    def registered(self, client_id: str) -> Client:
+        client = self._clients.get(client_id)
+        if client is None:
+            raise OAuthError("invalid_client", f"unknown client {client_id!r}", 401)
+        return client
+
     def client_credentials(self, client: Client, requested: str) -> dict[str, Any]:
-        if "client_credentials" not in client.grant_types:
-            raise OAuthError(
-                "unauthorized_client", f"{client.client_id} may not use client_credentials"
-            )
-        scopes = _granted(client, requested)
+        client.require_grant("client_credentials")
+        scopes = granted(client, requested)
         return self._response(client.client_id, client.client_id, scopes, client.projects)
 
+    def for_user(self, client: Client, grant: UserGrant) -> dict[str, Any]:
+        # Local users have no other name: IdentityService answers it as the username too.
+        person = {"subject": grant.subject, "preferred_username": grant.subject}
+        return self._response(
+            grant.subject, client.client_id, list(grant.scopes), client.projects, person
+        )
+
     def _response(
-        self, subject: str, client_id: str, scopes: list[str], projects: tuple[str, ...]
+        self,
+        subject: str,
+        client_id: str,
+        scopes: list[str],
+        projects: tuple[str, ...],
+        user_info: dict[str, str] | None = None,
     ) -> dict[str, Any]:
         now = int(self._clock())
         lifetime = self._policy.access_token_seconds
@@ -97,7 +139,7 @@ class TokenIssuer:
             "nbf": now,
             "exp": now + lifetime,
             "jti": uuid.uuid4().hex,
-            "user_info": {"subject": subject},
+            "user_info": user_info or {"subject": subject},
         }
         if projects:
             claims["projects"] = list(projects)
@@ -111,7 +153,7 @@ class TokenIssuer:
         }
 
 
-def _granted(client: Client, requested: str) -> list[str]:
+def granted(client: Client, requested: str) -> list[str]:
     """No scope asked = every scope the client has; asking one it lacks is ``invalid_scope``."""
     asked = requested.split()
     if not asked:

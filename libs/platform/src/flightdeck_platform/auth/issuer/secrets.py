@@ -1,5 +1,6 @@
-"""Client secrets are stored as salted PBKDF2-SHA256 hashes (stdlib ``hashlib``), compared in
-constant time. ``python -m flightdeck_platform.auth.issuer.secrets`` hashes one from stdin."""
+"""Client secrets and user passwords are stored as salted PBKDF2-SHA256 hashes (stdlib
+``hashlib``), compared in constant time. ``python -m flightdeck_platform.auth.issuer.secrets``
+hashes one from stdin."""
 
 from __future__ import annotations
 
@@ -39,13 +40,17 @@ def matches(secret: str, stored: str) -> bool:
         return False
 
 
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
 def read_or_create(path: str) -> str:
     """The secret in ``path``, made (random, owner-only) when missing: the embedded default."""
     file = Path(path)
     if not file.exists():
         file.parent.mkdir(parents=True, exist_ok=True)
         file.touch(mode=0o600)
-        file.write_text(secrets.token_urlsafe(32))
+        file.write_text(new_secret())
     return file.read_text().strip()
 
 
