@@ -137,7 +137,7 @@ try {
 
   step("gate");
   await page.goto(executionPage(gated));
-  await page.getByLabel(/^extra/).fill("5");
+  await page.getByRole("textbox", { name: /^extra \(/ }).fill("5");
   await shot("07-gate");
   await page.getByRole("button", { name: "Set value" }).click();
   await page.locator('h1 .phase[data-phase="SUCCEEDED"]').waitFor({ timeout: 120_000 });
