@@ -81,9 +81,20 @@ async def test_the_trace_reaches_the_projection_write(pipeline, spans) -> None: 
             if format(s.context.trace_id, "032x") == CALLER_TRACE_ID
         ]
 
-    await pipeline.wait_for(
-        _async(lambda: any(s.name == "mongodb bulk_write executions" for s in trace_spans()))
-    )
+    def whole_chain_exported() -> bool:
+        # Spans are exported as they end, and the outer ones (the projector's processing,
+        # the gateway's server span) end a moment after the inner ones: wait until the
+        # write's ancestry reaches back to the caller's span.
+        chain = trace_spans()
+        return any(
+            format(a.parent.span_id, "016x") == CALLER_SPAN_ID
+            for w in chain
+            if w.name == "mongodb bulk_write executions"
+            for a in _ancestors(w, chain)
+            if a.parent is not None
+        )
+
+    await pipeline.wait_for(_async(whole_chain_exported))
     chain = trace_spans()
     write = next(s for s in chain if s.name == "mongodb bulk_write executions")
     process = _parent_of(write, chain)
