@@ -51,8 +51,8 @@ image: setup ## Build every deployable's image (Dockerfile targets); without Doc
 screenshots: ## Jaeger's view of the widest recent trace, into var/screenshots/ (needs make run and one run)
 	@$(LOCAL)/screenshots
 
-bench: setup ## Benchmarks (bench/*_bench.py) against the local stack; results in bench/results/
-	@tests/run-with-stack bash -c 'set -e; for b in bench/*_bench.py; do [ -e "$$b" ] || continue; echo "== $$b"; $(UV) run --frozen python "$$b"; done'
+bench: setup ## Benchmarks (bench/*_bench.py, then bench/sidebyside.py) against the local stack; results in bench/results/
+	@tests/run-with-stack bash -c 'set -e; for b in bench/*_bench.py bench/sidebyside.py; do [ -e "$$b" ] || continue; echo "== $$b"; $(UV) run --frozen python "$$b"; done'
 
 run: setup console up ## The whole system in the foreground (Ctrl-C stops the services)
 	@FLIGHTDECK_BUILD_COMMIT=$$(git rev-parse --short HEAD 2>/dev/null || echo unknown) \

@@ -32,6 +32,7 @@ from types import ModuleType
 
 import grpc
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from flyteidl.admin import event_pb2 as admin_event_pb2
 from flyteidl.admin import execution_pb2
 from flyteidl.core import execution_pb2 as core
@@ -238,8 +239,15 @@ async def _raw_kafka(kafka: str, run: str, concurrency: int) -> float:
         auto_offset_reset="earliest",
         group_id=f"bench-{run}-raw-{concurrency}",
     )
+    # The local broker creates no topic on first use (as production brokers are set up).
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(topic, num_partitions=4, replication_factor=1)])
+    finally:
+        await admin.close()
     await producer.start()
-    await producer.send_and_wait(topic, b"creates the topic")
+    await producer.send_and_wait(topic, b"warms the producer up")
     await consumer.start()
     payload = b"x" * 400
     try:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
-from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Coroutine, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -44,6 +44,7 @@ from flyteidl.core import identifier_pb2
 from pymongo import AsyncMongoClient, MongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
 
 from flightdeck_admin.domain import executions_lifecycle, identifiers, outbox
 from flightdeck_admin.domain.attributes import AttributeKey, MatchableRecord, MatchingAttributes
@@ -284,6 +285,8 @@ class RecordingCollection:
         return _Result()
 
     async def insert_one(self, document: dict[str, Any]) -> Any:
+        if self.name in self.database.taken:
+            raise DuplicateKeyError(f"E11000 duplicate key in {self.name}")
         document.setdefault("_id", ObjectId())  # as the driver does
         self.database.inserted.setdefault(self.name, []).append(document)
         return _Result()
@@ -296,8 +299,11 @@ class RecordingDatabase:
         self,
         rows: Mapping[str, list[dict[str, Any]]] | None = None,
         found: Mapping[str, dict[str, Any]] | None = None,
+        taken: Collection[str] = (),
     ) -> None:
         self.rows, self.found = dict(rows or {}), dict(found or {})
+        self.taken = frozenset(taken)
+        """Collections whose inserts find their ``_id`` taken."""
         self.sent: list[Sent] = []
         self.inserted: dict[str, list[dict[str, Any]]] = {}
 
@@ -313,11 +319,12 @@ def issue(
     *,
     rows: Mapping[str, list[dict[str, Any]]] | None = None,
     found: Mapping[str, dict[str, Any]] | None = None,
+    taken: Collection[str] = (),
 ) -> tuple[Result | None, RecordingDatabase]:
     """Runs a store call against a recording database. The recorder never suspends, so the
     call completes on its first step, without an event loop; a store answering "not found" to
     the recorder's empty collections has still sent its query."""
-    database = RecordingDatabase(rows, found)
+    database = RecordingDatabase(rows, found, taken)
     running = call(database)
     try:
         running.send(None)
@@ -708,7 +715,8 @@ def outbox_mark_shapes() -> list[QueryShape]:
     marked = sent(
         lambda db: _executions(db).request_abort(
             EXECUTION, executions_lifecycle.abort_metadata("stop"), message, BASE_TIME
-        )
+        ),
+        taken={"execution_outbox_marks"},  # a repeated termination: its message id is marked
     )
     owed = {"message_id": message.message_id, "queued_at": BASE_TIME}
     cleared = sent(
@@ -720,7 +728,8 @@ def outbox_mark_shapes() -> list[QueryShape]:
         shape(
             only(marked, "execution_outbox_marks", "update_one (upsert)"),
             "outbox mark by message id",
-            "admin CreateExecution, TerminateExecution (MongoExecutionStore._mark_owed)",
+            "admin TerminateExecution repeated, CreateExecution racing for a name "
+            "(MongoExecutionStore._mark_owed, once the mark's insert finds its id taken)",
         ),
         shape(
             sent(lambda db: _executions(db).pending(BASE_TIME, 100)),

@@ -4,12 +4,14 @@ the outbox (pending, clear), TerminateExecution's guarded update, state updates,
 from __future__ import annotations
 
 import asyncio
+import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from flyteidl.admin import common_pb2, execution_pb2
 from flyteidl.core import identifier_pb2
+from pymongo import AsyncMongoClient, monitoring
 
 from flightdeck_admin.domain import outbox
 from flightdeck_admin.domain.errors import EntityAlreadyExists, EntityNotFound
@@ -147,6 +149,25 @@ class ExecutionStoreContract:
         assert await store.pending(NOW + timedelta(seconds=1), 10) == []
         assert (await store.get(_id("a"))).parked_messages == (parked,)
 
+    async def test_clear_with_the_owed_messages_as_written(self, store: Any) -> None:
+        record = _record("a")
+        await store.insert(record, NOW)
+        await store.clear(_id("a"), record.pending_messages[0].message_id, record.pending_messages)
+        assert (await store.get(_id("a"))).pending_messages == ()
+        assert await store.backlog(NOW) == outbox.Backlog(0, None)
+
+    async def test_clear_with_a_stale_view_clears_that_message_only(self, store: Any) -> None:
+        record = _record("a")
+        await store.insert(record, NOW)
+        abort = execution_pb2.AbortMetadata(cause="stop")
+        termination = outbox.termination_requested(_id("a"), abort, NOW)
+        assert await store.request_abort(_id("a"), abort, termination, NOW)
+        # The creation's delivery still believes its message is the only one owed.
+        created = record.pending_messages[0]
+        await store.clear(_id("a"), created.message_id, record.pending_messages)
+        assert (await store.get(_id("a"))).pending_messages == (termination,)
+        assert await store.backlog(NOW) == outbox.Backlog(1, NOW)
+
     async def test_backlog_counts_the_owed_messages_and_the_oldest(self, store: Any) -> None:
         later = NOW + timedelta(seconds=10)
         await store.insert(_record("a"), NOW)
@@ -216,6 +237,30 @@ class TestMongoExecutionStore(ExecutionStoreContract):
     def store(self, mongo_database: Any) -> MongoExecutionStore:
         return MongoExecutionStore.of(mongo_database)
 
+    async def test_a_clear_knowing_the_owed_messages_reads_nothing(
+        self, mongo_database: Any
+    ) -> None:
+        commands = _CommandNames()
+        client: AsyncMongoClient = AsyncMongoClient(
+            f"mongodb://127.0.0.1:{os.environ.get('FLIGHTDECK_MONGO_PORT', '27018')}/",
+            event_listeners=[commands],
+        )
+        try:
+            store = MongoExecutionStore.of(client[mongo_database.name])
+            record = _record("a")
+            await store.insert(record, NOW)
+            commands.names.clear()
+            await store.clear(
+                _id("a"), record.pending_messages[0].message_id, record.pending_messages
+            )
+            assert commands.names == ["update", "delete"]
+            commands.names.clear()
+            await store.insert(_record("b"), NOW)
+            await store.clear(_id("b"), _record("b").pending_messages[0].message_id)
+            assert commands.names == ["insert", "insert", "find", "update", "delete"]
+        finally:
+            await client.close()
+
     async def test_a_published_message_leaves_no_mark_and_an_abandoned_one_expires(
         self, store: Any, mongo_database: Any
     ) -> None:
@@ -250,3 +295,19 @@ class TestMongoExecutionStore(ExecutionStoreContract):
         found, _ = await store.list_page(request, "eq(admin_tag.name,team.example.com/owner)")
         assert {e.id.name for e in found} == {"tagged", "plain"}
         assert records.TERMINAL_PHASES
+
+
+class _CommandNames(monitoring.CommandListener):
+    """The commands a client sent, by name."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        self.names.append(event.command_name)
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass

@@ -49,7 +49,14 @@ class CommandPublisher(Protocol):
 class OutboxStore(Protocol):
     async def pending(self, queued_before: datetime, limit: int) -> list[ExecutionRecord]: ...
 
-    async def clear(self, execution_id: ExecutionId, message_id: str) -> None: ...
+    async def clear(
+        self,
+        execution_id: ExecutionId,
+        message_id: str,
+        owed_as_known: Sequence[OutboxMessage] = (),
+    ) -> None:
+        """Takes the message out of the execution's owed ones; ``owed_as_known`` is the caller's
+        view of them (possibly stale: only a hint that may spare the store a read)."""
 
     async def record_failure(
         self, execution_id: ExecutionId, seen: OutboxMessage, failed: OutboxMessage
@@ -88,9 +95,9 @@ class Outbox:
         the relay's next successful delivery lifts it."""
 
     async def deliver(self, execution_id: ExecutionId, messages: Sequence[OutboxMessage]) -> None:
-        for message in messages:
+        for at, message in enumerate(messages):
             await self._send(execution_id, message)
-            await self._cleared(execution_id, message, "request")
+            await self._cleared(execution_id, messages[at:], "request")
 
     async def try_deliver(
         self, execution_id: ExecutionId, messages: Sequence[OutboxMessage]
@@ -148,7 +155,7 @@ class Outbox:
             except Exception as error:
                 await self._count_failure(execution_id, message, error)
                 return sent
-            await self._cleared(execution_id, message, "relay")
+            await self._cleared(execution_id, record.pending_messages[sent:], "relay")
         return len(record.pending_messages)
 
     async def _send(self, execution_id: ExecutionId, message: OutboxMessage) -> None:
@@ -162,8 +169,11 @@ class Outbox:
         self._unreachable = False
         self._checkpoint("after_publish")
 
-    async def _cleared(self, execution_id: ExecutionId, message: OutboxMessage, path: str) -> None:
-        await self._store.clear(execution_id, message.message_id)
+    async def _cleared(
+        self, execution_id: ExecutionId, owed: Sequence[OutboxMessage], path: str
+    ) -> None:
+        """Clears ``owed[0]``, which was just sent; ``owed`` is what the caller knows is owed."""
+        await self._store.clear(execution_id, owed[0].message_id, owed)
         OUTBOX_DELIVERED.labels(path).inc()
 
     async def _count_failure(

@@ -9,7 +9,7 @@ between."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeAlias
 
@@ -203,11 +203,17 @@ class MongoExecutionStore:
         """Before the message is stored, so that no stored message is ever without its mark.
         Racing creations of one name mark the same message: an upsert is not atomic on FerretDB
         (nor always on MongoDB), so the loser of the insert finds the mark there and updates it."""
-        mark = {"$set": {EXECUTION: records.key(execution_id), QUEUED_AT: message.queued_at}}
+        fields = {EXECUTION: records.key(execution_id), QUEUED_AT: message.queued_at}
         try:
-            await self._owed.update_one({"_id": message.message_id}, mark, upsert=True)
+            # Most marks are new: an insert costs the store about half an upsert.
+            await self._owed.insert_one({"_id": message.message_id, **fields})
+            return
         except DuplicateKeyError:
-            await self._owed.update_one({"_id": message.message_id}, mark, upsert=True)
+            pass  # a repeated termination, or a racing creation of the same name
+        try:
+            await self._owed.update_one({"_id": message.message_id}, {"$set": fields}, upsert=True)
+        except DuplicateKeyError:
+            await self._owed.update_one({"_id": message.message_id}, {"$set": fields}, upsert=True)
 
     async def insert(self, record: ExecutionRecord, now: datetime) -> None:
         for message in record.pending_messages:
@@ -326,10 +332,18 @@ class MongoExecutionStore:
             after = marks[-1]["_id"]
         return list(due.values())[:limit]
 
-    async def clear(self, execution_id: ExecutionId, message_id: str) -> None:
+    async def clear(
+        self,
+        execution_id: ExecutionId,
+        message_id: str,
+        owed_as_known: Sequence[OutboxMessage] = (),
+    ) -> None:
         """Drops a published message (every copy of it: a second TerminateExecution queues the
-        same id again), then its mark."""
-        await self._rewrite_owed(execution_id, message_id, None)
+        same id again), then its mark. ``owed_as_known``: the owed messages as the caller wrote
+        or read them, tried first as the update's guard, which spares the read when they are
+        still what is stored (a creation's delivery, the relay's)."""
+        guess = [message_document(m) for m in owed_as_known] or None
+        await self._rewrite_owed(execution_id, message_id, None, guess=guess)
 
     async def record_failure(
         self, execution_id: ExecutionId, seen: OutboxMessage, failed: OutboxMessage
@@ -355,17 +369,23 @@ class MongoExecutionStore:
         *,
         attempts: int | None = None,
         parked: Document | None = None,
+        guess: list[Document] | None = None,
     ) -> bool:
         """Puts ``replacement`` in the owed message's place (None: takes it out, its mark too),
         and appends ``parked`` to the parked messages; only while the message is owed with
         ``attempts`` failures counted, when given. FerretDB 1.24 ignores ``$pull`` conditions
         and has no positional updates, so the lists are rewritten, guarded by the owed list as
-        read, and retried when it changed meanwhile (a termination queued in between)."""
+        read, and retried when it changed meanwhile (a termination queued in between). A
+        ``guess`` of the owed list stands in for the first read (never with ``parked``, whose
+        list it does not know)."""
+        assert guess is None or parked is None
         identity = records.by_key(execution_id)
-        for _ in range(_CLEAR_ATTEMPTS):
-            document = await self._executions.find_one(
+        guessed = None if guess is None else {PENDING_MESSAGES: guess}
+        for _ in range(_CLEAR_ATTEMPTS + (guessed is not None)):
+            document = guessed or await self._executions.find_one(
                 identity, {PENDING_MESSAGES: 1, PARKED_MESSAGES: 1}
             )
+            guessed = None
             seen = document.get(PENDING_MESSAGES, []) if document else []
             entries = [m for m in seen if m["message_id"] == message_id]
             if not entries or attempts not in (None, entries[-1].get("attempts", 0)):

@@ -6,6 +6,7 @@ here)."""
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypeAlias
 
@@ -123,7 +124,12 @@ class InMemoryExecutionStore:
         ]
         return [record_of(copy.deepcopy(document)) for document in due[:limit]]
 
-    async def clear(self, execution_id: ExecutionId, message_id: str) -> None:
+    async def clear(
+        self,
+        execution_id: ExecutionId,
+        message_id: str,
+        owed_as_known: Sequence[OutboxMessage] = (),
+    ) -> None:
         document = self._document(execution_id)
         kept = [m for m in document[PENDING_MESSAGES] if m["message_id"] != message_id]
         document[PENDING_MESSAGES] = kept
