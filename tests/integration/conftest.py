@@ -222,7 +222,9 @@ async def running_pipeline(
     )
     client: AsyncMongoClient = AsyncMongoClient(mongo_url, tz_aware=True)
     blobs = await open_store(projector_settings.storage)
-    producer = kafka.producer(gateway_settings.kafka, topics.max_message_bytes)
+    producer = kafka.producer(
+        gateway_settings.kafka, topics.max_message_bytes, gateway_settings.producer
+    )
     redis = Redis.from_url(redis_url)
     gateways = [
         build_host(gateway_settings, client, producer, redis) for _ in range(gateway_replicas)

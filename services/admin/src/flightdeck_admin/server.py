@@ -203,6 +203,7 @@ def _execution_apis(
         settings.workflow_execution_defaults(),
         PlatformResources(resources.defaults, resources.limits),
         settings.max_nesting,
+        settings.parent_node_wait_seconds,
     )
     use_cases = Executions(
         store,

@@ -97,6 +97,13 @@ class AdminSettings(ServiceSettings):
         description="Deepest nesting of child executions (launch-plan nodes); a CreateExecution "
         "one level deeper is refused with INVALID_ARGUMENT naming spec.metadata.nesting.",
     )
+    parent_node_wait_seconds: float = Field(
+        10.0,
+        ge=0,
+        description="How long a child's CreateExecution waits for its parent node execution to "
+        "reach the projection (propeller launches it right after the node's acknowledged event) "
+        "before answering NOT_FOUND.",
+    )
     seed_projects: list[str] = Field(
         default_factory=list,
         description="Projects registered at start-up when missing (make run seeds flytesnacks, "

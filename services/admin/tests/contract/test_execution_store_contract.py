@@ -34,7 +34,11 @@ def _id(name: str = "run1", project: str = "p") -> identifier_pb2.WorkflowExecut
 
 
 def _record(
-    name: str = "run1", inputs_uri: str = "file:///i", project: str = "p", tags: tuple = ()
+    name: str = "run1",
+    inputs_uri: str = "file:///i",
+    project: str = "p",
+    tags: tuple = (),
+    at: datetime = NOW,
 ) -> ExecutionRecord:
     execution = execution_pb2.Execution(id=_id(name, project))
     execution.spec.labels.values["team.example.com/owner"] = "ml"
@@ -43,7 +47,7 @@ def _record(
     execution.closure.created_at.FromDatetime(NOW)
     execution.closure.workflow_id.name = "wf"
     launch = outbox.Launch(execution.spec.launch_plan, inputs_uri, "file:///w", ())
-    message = outbox.execution_created(execution, launch, NOW)
+    message = outbox.execution_created(execution, launch, at)
     return ExecutionRecord(execution, inputs_uri, "file:///u", (message,))
 
 
@@ -247,13 +251,16 @@ class TestMongoExecutionStore(ExecutionStoreContract):
         )
         try:
             store = MongoExecutionStore.of(client[mongo_database.name])
-            record = _record("a")
+            # The service's clock has microseconds, which the stored dates do not keep.
+            record = _record("a", at=NOW.replace(microsecond=123_456))
             await store.insert(record, NOW)
             commands.names.clear()
             await store.clear(
                 _id("a"), record.pending_messages[0].message_id, record.pending_messages
             )
             assert commands.names == ["update", "delete"]
+            assert (await store.get(_id("a"))).pending_messages == ()
+            assert await mongo_database[OWED_COLLECTION].count_documents({}) == 0
             commands.names.clear()
             await store.insert(_record("b"), NOW)
             await store.clear(_id("b"), _record("b").pending_messages[0].message_id)

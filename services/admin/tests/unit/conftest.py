@@ -162,6 +162,7 @@ class World:
         settings = LaunchSettings(
             matchable_resource_pb2.WorkflowExecutionConfig(max_parallelism=25),
             PlatformResources({"cpu": "2", "memory": "200Mi"}, {"cpu": "2", "memory": "1Gi"}),
+            parent_node_wait_seconds=0.3,
         )
         self.use_case = Executions(
             self.executions,

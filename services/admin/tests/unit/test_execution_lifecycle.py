@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -117,6 +118,22 @@ async def test_a_child_inherits_from_its_parent_node_execution(world: World) -> 
     world.parents.known.add("parent/n0")
     child = await world.use_case.get(await world.use_case.create(request))
     assert child.spec.metadata.nesting == 1
+
+
+async def test_a_child_waits_for_its_acknowledged_parent_node_to_be_projected(
+    world: World,
+) -> None:
+    """Propeller creates a launch-plan node's child right after the gateway acknowledged the
+    node's QUEUED event; the projector writes that node a moment later."""
+    parent_id = await world.use_case.create(world.request("parent", x=1))
+    request = world.request("child", x=1)
+    request.spec.metadata.parent_node_execution.execution_id.CopyFrom(parent_id)
+    request.spec.metadata.parent_node_execution.node_id = "n3"
+    creating = asyncio.create_task(world.use_case.create(request))
+    await asyncio.sleep(0.1)
+    assert not creating.done()
+    world.parents.known.add("parent/n3")
+    assert (await creating).name == "child"
 
 
 async def test_a_cluster_pool_other_than_the_stored_one_is_refused(world: World) -> None:

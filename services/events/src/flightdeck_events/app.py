@@ -68,7 +68,7 @@ def build_process(
 ) -> ProjectorProcess:
     """``records`` defaults to the MongoDB projection of ``settings``; tests pass a wrapper."""
     broker = KafkaBroker(settings.kafka.bootstrap_servers, client_id=settings.kafka.client_id)
-    producer = kafka.producer(settings.kafka, settings.topics.max_message_bytes)
+    producer = kafka.producer(settings.kafka, settings.topics.max_message_bytes, settings.producer)
     names = EventTopics.of(settings.topics)
     announcements = KafkaAnnouncements(producer, names)
     projector = Projector(

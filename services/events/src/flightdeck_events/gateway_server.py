@@ -60,7 +60,7 @@ def build_host(
 
 async def serve(settings: GatewaySettings) -> None:
     client = mongo.connect(settings.mongo, SERVICE_NAME)
-    producer = kafka.producer(settings.kafka, settings.topics.max_message_bytes)
+    producer = kafka.producer(settings.kafka, settings.topics.max_message_bytes, settings.producer)
     redis = Redis.from_url(settings.redis.url)  # connects on its first command
     try:
         await build_host(settings, client, producer, redis).run_until_signalled()

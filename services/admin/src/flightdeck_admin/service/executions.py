@@ -91,6 +91,10 @@ class LaunchSettings:
     platform_resources: PlatformResources = field(default_factory=lambda: PlatformResources({}, {}))
     max_nesting: int = 20
     """Levels of child executions (launch-plan nodes) below a top-level one."""
+    parent_node_wait_seconds: float = 10.0
+    """How long a child's CreateExecution waits for its parent node execution to be projected:
+    propeller launches a launch-plan node's child right after the gateway acknowledged the
+    node's QUEUED event, which the projector writes a moment later."""
 
 
 class Executions:
@@ -216,13 +220,28 @@ class Executions:
     async def _parent(
         self, node_execution_id: identifier_pb2.NodeExecutionIdentifier
     ) -> executions_launch.ParentExecution:
-        if not await self._parents.exists(node_execution_id):
+        if not await self._parent_projected(node_execution_id):
             raise EntityNotFound(
                 f"parent node execution {node_execution_id.node_id} of execution "
                 f"{node_execution_id.execution_id.name} not found"
             )
         parent = await self._store.get(node_execution_id.execution_id)
         return executions_launch.parent_of(parent.execution)
+
+    async def _parent_projected(
+        self, node_execution_id: identifier_pb2.NodeExecutionIdentifier
+    ) -> bool:
+        """Polls the projection until the node execution shows or the wait is over: flyteadmin
+        finds the node it stored in the event's own request, and so must a child here."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._settings.parent_node_wait_seconds
+        pause = 0.05
+        while not await self._parents.exists(node_execution_id):
+            if loop.time() >= deadline:
+                return False
+            await asyncio.sleep(min(pause, max(0.0, deadline - loop.time())))
+            pause = min(pause * 2, 0.5)
+        return True
 
     async def _check_concurrency(
         self, request: execution_pb2.ExecutionCreateRequest, launch: Launchable

@@ -92,7 +92,7 @@ async def _replay(settings: ProjectorSettings, args: argparse.Namespace) -> int:
 
 
 async def _publish(settings: ProjectorSettings, letters: Sequence[StoredDeadLetter]) -> None:
-    producer = kafka.producer(settings.kafka, settings.topics.max_message_bytes)
+    producer = kafka.producer(settings.kafka, settings.topics.max_message_bytes, settings.producer)
     await producer.start()
     try:
         events = EventTopics.of(settings.topics).events

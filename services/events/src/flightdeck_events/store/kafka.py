@@ -5,20 +5,23 @@ from __future__ import annotations
 
 from aiokafka import AIOKafkaProducer
 
-from flightdeck_events.settings import TopicSettings
+from flightdeck_events.settings import ProducerSettings, TopicSettings
 from flightdeck_events.topics import EventTopics
 from flightdeck_platform.kafka_topics import TopicSpec
 from flightdeck_platform.settings import KafkaSettings
 
 
-def producer(settings: KafkaSettings, max_message_bytes: int) -> AIOKafkaProducer:
+def producer(
+    settings: KafkaSettings, max_message_bytes: int, tuning: ProducerSettings
+) -> AIOKafkaProducer:
     return AIOKafkaProducer(
         max_request_size=max_message_bytes,
         bootstrap_servers=settings.bootstrap_servers,
         client_id=settings.client_id,
         acks="all",
         enable_idempotence=True,
-        linger_ms=2,
+        linger_ms=tuning.linger_ms,
+        compression_type=None if tuning.compression_type == "none" else tuning.compression_type,
         # Retried sends may not reorder: idempotence keeps at most 5 in flight in order.
         request_timeout_ms=30_000,
     )
