@@ -104,11 +104,12 @@ def _stack() -> tuple[str, str]:
 
 
 class Services:
-    """The gateway and the projector, as processes, on their own topics and database."""
+    """The projector and ``gateways`` gateways, as processes, on their own topics and database;
+    the gateways' calls are the caller's to spread, as the edge spreads them over replicas."""
 
-    def __init__(self, kafka: str, mongo: str, run: str) -> None:
-        self.grpc_port = _free_port()
-        self._http = {"gateway": _free_port(), "projector": _free_port()}
+    def __init__(self, kafka: str, mongo: str, run: str, gateways: int = 1) -> None:
+        self.grpc_ports = [_free_port() for _ in range(gateways)]
+        self._http = [_free_port() for _ in range(gateways + 1)]
         self.database = f"bench_events_{run}"
         common = {
             "KAFKA__BOOTSTRAP_SERVERS": kafka,
@@ -117,15 +118,25 @@ class Services:
             "TOPICS__PREFIX": f"bench-{run}.",
             "LOGGING__LEVEL": "WARNING",
         }
-        gateway = {**common, "SERVER__GRPC_PORT": str(self.grpc_port)}
-        gateway["SERVER__HTTP_PORT"] = str(self._http["gateway"])
-        projector = {**common, "SERVER__HTTP_PORT": str(self._http["projector"])}
+        projector = {**common, "SERVER__HTTP_PORT": str(self._http[-1])}
         projector["STORAGE__LOCAL_ROOT"] = str(REPO / "var" / "bench-storage")
         projector["CONSUMER_GROUP"] = f"bench-{run}"
+        self.gateways = [
+            self._start(
+                "flightdeck_events.gateway_server",
+                "FLIGHTDECK_EVENTS_GATEWAY_",
+                {**common, "SERVER__GRPC_PORT": str(grpc), "SERVER__HTTP_PORT": str(http)},
+            )
+            for grpc, http in zip(self.grpc_ports, self._http, strict=False)
+        ]
         self._processes = [
-            self._start("flightdeck_events.gateway_server", "FLIGHTDECK_EVENTS_GATEWAY_", gateway),
+            *self.gateways,
             self._start("flightdeck_events.app", "FLIGHTDECK_EVENTS_PROJECTOR_", projector),
         ]
+
+    @property
+    def grpc_port(self) -> int:
+        return self.grpc_ports[0]
 
     @staticmethod
     def _start(module: str, prefix: str, values: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -136,7 +147,7 @@ class Services:
 
     def wait_ready(self, seconds: float = 90.0) -> None:
         deadline = time.monotonic() + seconds
-        for port in self._http.values():
+        for port in self._http:
             while True:
                 try:
                     with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1):

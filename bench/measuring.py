@@ -50,6 +50,16 @@ async def capped_throughput(
     return done, time.perf_counter() - started
 
 
+def cpu_seconds(pid: int) -> float:
+    """The CPU time (user and system) a process has used so far, from ``/proc``; 0 once it is
+    gone (a worker that exited since its parent's tree was read)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def load_module(name: str, path: Path) -> ModuleType:
     """Imports a script that is not on the path (the launcher, the tests' fixtures) by file."""
     spec = importlib.util.spec_from_file_location(name, path)

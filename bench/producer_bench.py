@@ -19,16 +19,13 @@ import itertools
 import os
 import statistics
 import time
-import urllib.request
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import events_bench
 import grpc
 from flyteidl.service import admin_pb2_grpc
-from measuring import REPO, write_results
+from measuring import REPO, cpu_seconds, write_results
 from pymongo import AsyncMongoClient
 
 from flightdeck_records import executions
@@ -43,7 +40,6 @@ VARIANTS = (
     (2, "none", 2),
 )
 LEVELS = ((8, 16), (64, 64))
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -58,11 +54,6 @@ class Measured:
     ack_p99_ms: float
     readable_p50_ms: float
     gateway_cpu_ms_per_event: float
-
-
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
 class _TimedStubs:
@@ -83,60 +74,23 @@ class _TimedStubs:
         return timed
 
 
-def _extra_gateway(
-    services: events_bench.Services, kafka: str, mongo: str, run: str
-) -> tuple[Any, int, int]:
-    """Another gateway process beside the one events_bench started: same topics and database,
-    ports of its own. Returns the process, its gRPC port and its HTTP port."""
-    grpc_port, http_port = events_bench._free_port(), events_bench._free_port()
-    values = {
-        "KAFKA__BOOTSTRAP_SERVERS": kafka,
-        "MONGO__URL": mongo,
-        "MONGO__DATABASE": services.database,
-        "TOPICS__PREFIX": f"bench-{run}.",
-        "LOGGING__LEVEL": "WARNING",
-        "SERVER__GRPC_PORT": str(grpc_port),
-        "SERVER__HTTP_PORT": str(http_port),
-    }
-    process = services._start(
-        "flightdeck_events.gateway_server", "FLIGHTDECK_EVENTS_GATEWAY_", values
-    )
-    return process, grpc_port, http_port
-
-
-def _wait_ready(http_port: int, seconds: float = 90.0) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{http_port}/readyz", timeout=1):
-                return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise RuntimeError("the extra gateway did not become ready") from None
-            time.sleep(0.2)
-
-
 async def _variant(linger_ms: int, compression: str, gateways: int) -> list[Measured]:
     for prefix in ("FLIGHTDECK_EVENTS_GATEWAY_", "FLIGHTDECK_EVENTS_PROJECTOR_"):
         os.environ[f"{prefix}PRODUCER__LINGER_MS"] = str(linger_ms)
         os.environ[f"{prefix}PRODUCER__COMPRESSION_TYPE"] = compression
     kafka, mongo = events_bench._stack()
     run = uuid.uuid4().hex[:8]
-    services = events_bench.Services(kafka, mongo, run)
-    extras = [_extra_gateway(services, kafka, mongo, run) for _ in range(gateways - 1)]
+    services = events_bench.Services(kafka, mongo, run, gateways)
     client: AsyncMongoClient = AsyncMongoClient(mongo, tz_aware=True)
     measured = []
     try:
         await asyncio.to_thread(services.wait_ready)
-        for _, _, http_port in extras:
-            await asyncio.to_thread(_wait_ready, http_port)
-        pids = [services._processes[0].pid, *(process.pid for process, _, _ in extras)]
-        ports = [services.grpc_port, *(port for _, port, _ in extras)]
+        pids = [process.pid for process in services.gateways]
         collection = client[services.database][executions.COLLECTION]
         async with contextlib.AsyncExitStack() as stack:
             channels = [
                 await stack.enter_async_context(grpc.aio.insecure_channel(f"127.0.0.1:{port}"))
-                for port in ports
+                for port in services.grpc_ports
             ]
             stub = _TimedStubs([admin_pb2_grpc.AdminServiceStub(c) for c in channels])
             warmup = await events_bench._seed(collection, 2 * gateways, run, 0)
@@ -144,11 +98,11 @@ async def _variant(linger_ms: int, compression: str, gateways: int) -> list[Meas
             for concurrency, count in LEVELS:
                 ids = await events_bench._seed(collection, count, run, concurrency)
                 stub.acks.clear()
-                cpu_before = sum(_cpu_seconds(pid) for pid in pids)
+                cpu_before = sum(cpu_seconds(pid) for pid in pids)
                 sent, seconds, readable = await events_bench._drive(
                     stub, collection, ids, concurrency
                 )
-                cpu = sum(_cpu_seconds(pid) for pid in pids) - cpu_before
+                cpu = sum(cpu_seconds(pid) for pid in pids) - cpu_before
                 measured.append(
                     Measured(
                         linger_ms,
@@ -165,9 +119,6 @@ async def _variant(linger_ms: int, compression: str, gateways: int) -> list[Meas
                 )
                 print(measured[-1], flush=True)
     finally:
-        for process, _, _ in extras:
-            process.terminate()
-            process.wait(timeout=20)
         services.stop()
         await client.drop_database(services.database)
         await client.close()

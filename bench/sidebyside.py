@@ -44,14 +44,20 @@ import registration_bench
 from flyteidl.admin import common_pb2, execution_pb2
 from flyteidl.core import identifier_pb2
 from flyteidl.service import admin_pb2_grpc
-from measuring import REPO, AdminUnderTest, load_module, percentile_ms, write_results
+from measuring import (
+    REPO,
+    AdminUnderTest,
+    cpu_seconds,
+    load_module,
+    percentile_ms,
+    write_results,
+)
 from pymongo import AsyncMongoClient
 
 from flightdeck_admin.store.executions import COLLECTION
 
 RESULTS = REPO / "bench" / "results" / "sidebyside.json"
 RUN_DIR = REPO / "var" / "run"
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 INFRASTRUCTURE = ("ferretdb", "kafka", "redis", "edge")
 STARTED = ("admin", "events-gateway", "events-projector")
 
@@ -109,15 +115,8 @@ def _with_descendants(pid: int) -> list[int]:
     return found
 
 
-def _ticks(pids: list[int]) -> int:
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # a worker that exited since the tree was read
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total
+def _cpu(pids: list[int]) -> float:
+    return sum(cpu_seconds(pid) for pid in pids)
 
 
 def _recorded_pid(component: str) -> int:
@@ -133,10 +132,10 @@ class CpuMeter:
     def __init__(self, roots: dict[str, int]) -> None:
         self._trees = {name: _with_descendants(pid) for name, pid in roots.items()}
 
-    def _read(self) -> dict[str, int]:
-        ticks = {name: _ticks(pids) for name, pids in self._trees.items()}
-        ticks["load generator"] = _ticks([os.getpid()])
-        return ticks
+    def _read(self) -> dict[str, float]:
+        seconds = {name: _cpu(pids) for name, pids in self._trees.items()}
+        seconds["load generator"] = _cpu([os.getpid()])
+        return seconds
 
     @contextmanager
     def measuring(self, row: Callable[[], Row | None]) -> Iterator[None]:
@@ -147,8 +146,7 @@ class CpuMeter:
         measured = row()
         if measured is not None:
             measured.cores = {
-                name: round((after[name] - before[name]) / CLOCK_TICKS / elapsed, 2)
-                for name in after
+                name: round((after[name] - before[name]) / elapsed, 2) for name in after
             }
 
 
